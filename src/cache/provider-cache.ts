@@ -1,0 +1,107 @@
+/**
+ * The cache of provider metadata (discovery documents and key sets) shared by
+ * `getDiscoveryDocument` and `validateToken`. One per process is usually right: the default
+ * instance is used unless a config or request passes its own.
+ */
+
+import type { DiscoverySuccess } from '../discovery/get-discovery-document.js'
+import type { RequestFailure } from '../http/result.js'
+import type { KeySet } from '../jwks/key-set.js'
+import { RefreshingCache } from './refreshing-cache.js'
+
+/** What happened in the cache, for metrics and logs (never contains a token). */
+export interface ProviderCacheEvent {
+  readonly type: 'stale_served'
+  readonly kind: 'discovery' | 'jwks'
+  /** The URL whose fetch failed. */
+  readonly url: string
+  readonly error: RequestFailure
+}
+
+export interface ProviderCacheOptions {
+  /** Addresses remembered per kind before the least recently used is dropped (default 100). */
+  maxEntries?: number
+  /** Lifetime when the response has no `Cache-Control: max-age` (default 3600 s). */
+  defaultTtlSeconds?: number
+  /** Lower bound for `max-age` (default 60 s), so `max-age=0` cannot turn caching off. */
+  minTtlSeconds?: number
+  /** Upper bound for `max-age` (default 86 400 s). */
+  maxTtlSeconds?: number
+  /**
+   * How long past its lifetime the last good value keeps serving while the provider fails
+   * (default 21 600 s, six hours). Keys keep validating tokens through an outage of the
+   * provider's metadata endpoints; 0 turns this off.
+   */
+  staleIfErrorSeconds?: number
+  /** How long a failed fetch is remembered before the next attempt (default 1 s). */
+  failureBackoffSeconds?: number
+  /**
+   * Minimum time between two key-set refreshes forced by an unknown `kid` (default 30 s). The
+   * first unknown `kid` refreshes at once; a flood of forged `kid`s costs one fetch per window.
+   */
+  kidMissCooldownSeconds?: number
+  /** The clock, in milliseconds (default `Date.now`); tests freeze it. */
+  now?: () => number
+  /** Observes cache events such as a stale value served during an outage. */
+  onEvent?: (event: ProviderCacheEvent) => void
+}
+
+/**
+ * Discovery documents and key sets, each cached per URL with a TTL taken from `Cache-Control`,
+ * single-flight fetches, a bounded stale-if-error window and LRU eviction.
+ *
+ * @example
+ * ```ts
+ * const cache = new ProviderCache({ kidMissCooldownSeconds: 60, onEvent: (e) => log.warn(e) })
+ * await validateToken(jwt, { performDisco: true, audience: 'my-api', cache }, issuer)
+ * ```
+ */
+export class ProviderCache {
+  /** @internal */
+  readonly discovery: RefreshingCache<DiscoverySuccess>
+  /** @internal */
+  readonly keys: RefreshingCache<KeySet>
+  /** @internal */
+  readonly kidMissCooldownMs: number
+  readonly #ttl: { defaultMs: number; minMs: number; maxMs: number }
+
+  constructor(options: ProviderCacheOptions = {}) {
+    const now = options.now ?? Date.now
+    const common = {
+      maxEntries: options.maxEntries ?? 100,
+      staleIfErrorMs: (options.staleIfErrorSeconds ?? 21_600) * 1000,
+      failureBackoffMs: (options.failureBackoffSeconds ?? 1) * 1000,
+      now,
+    }
+    const onEvent = options.onEvent
+    const stale = (kind: 'discovery' | 'jwks') =>
+      onEvent &&
+      ((url: string, error: RequestFailure) => onEvent({ type: 'stale_served', kind, url, error }))
+    this.discovery = new RefreshingCache({ ...common, onStale: stale('discovery') })
+    this.keys = new RefreshingCache({ ...common, onStale: stale('jwks') })
+    this.kidMissCooldownMs = (options.kidMissCooldownSeconds ?? 30) * 1000
+    this.#ttl = {
+      defaultMs: (options.defaultTtlSeconds ?? 3600) * 1000,
+      minMs: (options.minTtlSeconds ?? 60) * 1000,
+      maxMs: (options.maxTtlSeconds ?? 86_400) * 1000,
+    }
+  }
+
+  /** The lifetime for a response: its `max-age`, clamped, or the default. */
+  ttlMs(headers: Headers): number {
+    const cacheControl = headers.get('cache-control') ?? ''
+    const match = /(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*"?(\d+)"?/i.exec(cacheControl)
+    const noStore = /(?:^|,)\s*(?:no-store|no-cache)\b/i.test(cacheControl)
+    const ms = match ? Number(match[1]) * 1000 : noStore ? 0 : this.#ttl.defaultMs
+    return Math.min(this.#ttl.maxMs, Math.max(this.#ttl.minMs, ms))
+  }
+
+  /** Forgets every cached document and key set. */
+  clear(): void {
+    this.discovery.delete()
+    this.keys.delete()
+  }
+}
+
+/** The process-wide cache used when none is given. */
+export const defaultProviderCache: ProviderCache = new ProviderCache()

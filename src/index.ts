@@ -1,0 +1,80 @@
+/**
+ * identity-model: OAuth 2.0 and OpenID Connect for TypeScript on Node.js.
+ *
+ * @packageDocumentation
+ */
+
+// Caching of provider metadata
+export {
+  defaultProviderCache,
+  ProviderCache,
+  type ProviderCacheEvent,
+  type ProviderCacheOptions,
+} from './cache/provider-cache.js'
+// Client authentication
+export type { ClientAuthenticationMethod, ClientCredentials } from './client-auth/methods.js'
+export type { DiscoveryDocument } from './discovery/document.js'
+
+// Discovery
+export {
+  DiscoveryDocumentRequest,
+  type DiscoveryDocumentRequestInit,
+  type DiscoveryDocumentResponse,
+  type DiscoverySuccess,
+  getDiscoveryDocument,
+  processDiscoveryResponse,
+} from './discovery/get-discovery-document.js'
+export type { DiscoveryPolicy } from './discovery/policy.js'
+// Errors
+export {
+  ConfigurationError,
+  IdentityModelError,
+  type IdentityModelErrorCode,
+  ProviderUnavailableError,
+  TokenValidationError,
+  type TokenValidationErrorCode,
+} from './errors.js'
+export type { NetworkOptions } from './http/options.js'
+// Results shared by every request function
+export type { ErrorType, RequestFailure } from './http/result.js'
+// JWKS
+export {
+  getJwks,
+  JwksRequest,
+  type JwksRequestInit,
+  type JwksResponse,
+  processJwksResponse,
+} from './jwks/get-jwks.js'
+export type { JsonWebKey, JsonWebKeySet } from './jwks/key-set.js'
+// Resource-server middleware core (adapters live in subpaths)
+export {
+  authenticateBearer,
+  type BearerAuthenticator,
+  type BearerAuthOptions,
+  type BearerOutcome,
+  type BearerRefusal,
+  createBearerAuthenticator,
+  extractBearerToken,
+  tokenScopes,
+} from './middleware/core.js'
+// Token endpoint
+export {
+  ClientCredentialsTokenRequest,
+  type ClientCredentialsTokenRequestInit,
+  requestClientCredentialsToken,
+} from './token/client-credentials.js'
+export type { Parameters, TokenRequestInit } from './token/token-request.js'
+export {
+  processTokenResponse,
+  type TokenResponse,
+  type TokenSet,
+  type TokenSuccess,
+} from './token/token-response.js'
+export {
+  TokenValidationConfig,
+  type TokenValidationConfigInit,
+  type ValidationOptions,
+} from './validation/config.js'
+export type { Claims, JwtHeader } from './validation/jwt.js'
+// Token validation
+export { validateToken } from './validation/validate-token.js'

@@ -1,0 +1,76 @@
+/**
+ * Fetching a JWK Set (RFC 7517 §5) from a `jwks_uri`.
+ */
+import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js'
+import type { NetworkOptions } from '../http/options.js'
+import { failure, type RequestFailure } from '../http/result.js'
+import { send } from '../http/send.js'
+import { parseHttpUrl } from '../internal/url.js'
+import type { JsonWebKey } from './key-set.js'
+
+/** The result of {@link getJwks}. */
+export type JwksResponse =
+  | {
+      readonly isSuccessful: true
+      readonly keys: readonly JsonWebKey[]
+      readonly raw: Readonly<Record<string, unknown>>
+    }
+  | (RequestFailure & { readonly keys?: undefined; readonly raw?: undefined })
+
+export interface JwksRequestInit extends NetworkOptions {
+  /** The `jwks_uri`. */
+  address?: string | undefined
+}
+
+/** A JWKS request, for readers coming from py-identity-model; a plain object works as well. */
+export class JwksRequest implements JwksRequestInit {
+  address?: string | undefined
+  fetch?: typeof fetch | undefined
+  signal?: AbortSignal | undefined
+  timeoutMs?: number | undefined
+
+  constructor(init: JwksRequestInit) {
+    Object.assign(this, init)
+  }
+}
+
+/**
+ * Fetches a JWK Set and returns its raw keys. Token validation does not need this: it fetches,
+ * imports and caches keys itself.
+ *
+ * @example
+ * ```ts
+ * const jwks = await getJwks({ address: disco.jwksUri })
+ * if (jwks.isSuccessful) console.log(jwks.keys.map((key) => key.kid))
+ * ```
+ * @see RFC 7517 §5
+ * @throws TypeError when `address` is missing or not an absolute http(s) URL.
+ */
+export async function getJwks(request: JwksRequestInit): Promise<JwksResponse> {
+  const url = parseHttpUrl(request.address, 'address')
+  const response = await send(
+    { url, method: 'GET', headers: { accept: 'application/jwk-set+json, application/json' } },
+    request,
+  )
+  if (isFailure(response)) return response
+  return processJwksResponse(response)
+}
+
+/**
+ * The process step: a JWK Set response to its keys. A body that is not a JSON object with a
+ * `keys` array, or whose `keys` is empty, is an `invalid_response`.
+ */
+export async function processJwksResponse(response: Response): Promise<JwksResponse> {
+  if (response.status !== 200) return errorResponseFailure(response, 'the jwks_uri')
+  const json = await readJsonObject(response, 'the JWK Set')
+  if (isFailure(json)) return json
+  if (!Array.isArray(json.keys)) {
+    return failure('invalid_response', 'the JWK Set has no "keys" array', { httpStatus: 200 })
+  }
+  if (json.keys.length === 0) {
+    return failure('invalid_response', 'the JWK Set is empty: the provider publishes no keys', {
+      httpStatus: 200,
+    })
+  }
+  return { isSuccessful: true, keys: json.keys as JsonWebKey[], raw: json }
+}
