@@ -11,10 +11,10 @@ export {
   type ProviderCacheEvent,
   type ProviderCacheOptions,
 } from './cache/provider-cache.js'
+export type { Parameters } from './client-auth/authenticated-post.js'
 // Client authentication
 export type { ClientAuthenticationMethod, ClientCredentials } from './client-auth/methods.js'
 export type { DiscoveryDocument } from './discovery/document.js'
-
 // Discovery
 export {
   DiscoveryDocumentRequest,
@@ -25,6 +25,22 @@ export {
   processDiscoveryResponse,
 } from './discovery/get-discovery-document.js'
 export type { DiscoveryPolicy } from './discovery/policy.js'
+// Introspection and revocation
+export {
+  type IntrospectionClaims,
+  introspectToken,
+  processIntrospectionResponse,
+  TokenIntrospectionRequest,
+  type TokenIntrospectionRequestInit,
+  type TokenIntrospectionResponse,
+} from './endpoints/introspection.js'
+export {
+  processRevocationResponse,
+  revokeToken,
+  TokenRevocationRequest,
+  type TokenRevocationRequestInit,
+  type TokenRevocationResponse,
+} from './endpoints/revocation.js'
 // Errors
 export {
   ConfigurationError,
@@ -63,7 +79,7 @@ export {
   type ClientCredentialsTokenRequestInit,
   requestClientCredentialsToken,
 } from './token/client-credentials.js'
-export type { Parameters, TokenRequestInit } from './token/token-request.js'
+export type { TokenRequestInit } from './token/token-request.js'
 export {
   processTokenResponse,
   type TokenResponse,

@@ -1,0 +1,74 @@
+/**
+ * A form POST with the client authenticated: what the token, introspection, revocation, PAR and
+ * device-authorization endpoints all take. Never retried (a POST is not idempotent).
+ */
+import { isFailure } from '../http/json.js'
+import type { NetworkOptions } from '../http/options.js'
+import type { RequestFailure } from '../http/result.js'
+import { send } from '../http/send.js'
+import { parseHttpUrl } from '../internal/url.js'
+import { authenticateClient, type ClientCredentials } from './methods.js'
+
+/** Extra form parameters: a value, several values (sent repeated), or `undefined` (left out). */
+export type Parameters = Readonly<
+  Record<string, string | number | boolean | readonly string[] | undefined>
+>
+
+/** What every authenticated endpoint request takes. */
+export interface AuthenticatedRequestInit extends ClientCredentials, NetworkOptions {
+  /** The endpoint URL. */
+  address?: string | undefined
+  /** Extra form parameters, sent as given. */
+  parameters?: Parameters | undefined
+}
+
+/** Appends parameters, skipping `undefined` and repeating arrays. */
+export function appendParameters(body: URLSearchParams, parameters: Parameters | undefined): void {
+  if (!parameters) return
+  for (const [name, value] of Object.entries(parameters)) {
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const item of value) body.append(name, item)
+    else body.append(name, String(value))
+  }
+}
+
+/** A request ready to send: the request step of every authenticated endpoint. */
+export interface PreparedPost {
+  readonly url: URL
+  readonly headers: Record<string, string>
+  readonly body: URLSearchParams
+}
+
+/**
+ * Builds the authenticated request (the request step): the endpoint's own parameters, then the
+ * caller's extra `parameters`, then client authentication.
+ *
+ * @throws TypeError when `address` is missing or invalid, or the client's credentials are.
+ */
+export async function prepareAuthenticatedPost(
+  request: AuthenticatedRequestInit,
+  body: URLSearchParams,
+): Promise<PreparedPost> {
+  const url = parseHttpUrl(request.address, 'address')
+  appendParameters(body, request.parameters)
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
+  await authenticateClient(request, { headers, body }, url.href)
+  return { url, headers, body }
+}
+
+/** Prepares and sends an authenticated form POST; resolves to the buffered response or a failure. */
+export async function sendAuthenticatedPost(
+  request: AuthenticatedRequestInit,
+  body: URLSearchParams,
+): Promise<Response | RequestFailure> {
+  const prepared = await prepareAuthenticatedPost(request, body)
+  return send(
+    {
+      url: prepared.url,
+      method: 'POST',
+      headers: prepared.headers,
+      body: prepared.body.toString(),
+    },
+    request,
+  )
+}
