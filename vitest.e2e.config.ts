@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * `npm run test:e2e`: end-to-end tests with a real Chromium (Debian `chromium`) and a real
+ * `redis-server`, both installed by `.ci/run`. Files run one at a time: each drives real
+ * processes and a browser.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
+  },
+})
