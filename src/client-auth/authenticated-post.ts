@@ -2,7 +2,6 @@
  * A form POST with the client authenticated: what the token, introspection, revocation, PAR and
  * device-authorization endpoints all take. Never retried (a POST is not idempotent).
  */
-import { isFailure } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
 import type { RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'

@@ -7,7 +7,7 @@ import { defaultProviderCache, type ProviderCache } from '../cache/provider-cach
 import type { Loaded } from '../cache/refreshing-cache.js'
 import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
-import type { RequestFailure } from '../http/result.js'
+import type { NoFailure, RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
 import { raceSignal } from '../internal/abort.js'
 import { resolveDiscoveryTarget } from './address.js'
@@ -15,7 +15,7 @@ import { type DiscoveryDocument, parseDiscoveryDocument } from './document.js'
 import { checkDocument, checkScheme, type DiscoveryPolicy, resolvePolicy } from './policy.js'
 
 /** A successful discovery result: the typed metadata plus `isSuccessful: true`. */
-export type DiscoverySuccess = { readonly isSuccessful: true } & DiscoveryDocument
+export type DiscoverySuccess = { readonly isSuccessful: true } & DiscoveryDocument & NoFailure
 
 /** The result of {@link getDiscoveryDocument}. */
 export type DiscoveryDocumentResponse =

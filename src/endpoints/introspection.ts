@@ -6,7 +6,7 @@ import {
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
 import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js'
-import { failure, type RequestFailure } from '../http/result.js'
+import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 
 /** The members of an introspection response (RFC 7662 §2.2), wire names; extras kept. */
 export interface IntrospectionClaims {
@@ -27,13 +27,13 @@ export interface IntrospectionClaims {
 
 /** The result of {@link introspectToken}. */
 export type TokenIntrospectionResponse =
-  | {
+  | ({
       readonly isSuccessful: true
       /** Whether the token is active; when `false`, no other member may be trusted. */
       readonly active: boolean
       readonly claims: IntrospectionClaims
       readonly raw: Readonly<Record<string, unknown>>
-    }
+    } & NoFailure)
   | (RequestFailure & { readonly active?: undefined; readonly claims?: undefined })
 
 export interface TokenIntrospectionRequestInit extends AuthenticatedRequestInit {

@@ -6,11 +6,11 @@ import {
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
 import { errorResponseFailure, isFailure } from '../http/json.js'
-import type { RequestFailure } from '../http/result.js'
+import type { NoFailure, RequestFailure } from '../http/result.js'
 
 /** The result of {@link revokeToken}. */
 export type TokenRevocationResponse =
-  | { readonly isSuccessful: true; readonly httpStatus: number }
+  | ({ readonly isSuccessful: true; readonly httpStatus: number } & NoFailure)
   | RequestFailure
 
 export interface TokenRevocationRequestInit extends AuthenticatedRequestInit {

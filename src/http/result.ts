@@ -62,3 +62,15 @@ export function failure(
   if (extra?.cause !== undefined) result.cause = extra.cause
   return result
 }
+
+/**
+ * The failure members, absent on success, so that `result.error` or `result.errorType` reads
+ * without narrowing first (it is `undefined` on success).
+ */
+export interface NoFailure {
+  readonly error?: undefined
+  readonly errorType?: undefined
+  readonly errorDescription?: undefined
+  readonly errorUri?: undefined
+  readonly cause?: undefined
+}

@@ -3,18 +3,18 @@
  */
 import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
-import { failure, type RequestFailure } from '../http/result.js'
+import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
 import { parseHttpUrl } from '../internal/url.js'
 import type { JsonWebKey } from './key-set.js'
 
 /** The result of {@link getJwks}. */
 export type JwksResponse =
-  | {
+  | ({
       readonly isSuccessful: true
       readonly keys: readonly JsonWebKey[]
       readonly raw: Readonly<Record<string, unknown>>
-    }
+    } & NoFailure)
   | (RequestFailure & { readonly keys?: undefined; readonly raw?: undefined })
 
 export interface JwksRequestInit extends NetworkOptions {

@@ -2,7 +2,7 @@
  * The token endpoint's answer (RFC 6749 §5.1, §5.2), shared by every grant.
  */
 import { errorResponseFailure, isFailure, oauthError, readJsonObject } from '../http/json.js'
-import { failure, type RequestFailure } from '../http/result.js'
+import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 
 /** A successful token response, with its wire names. Extra members are kept. */
 export interface TokenSet {
@@ -18,7 +18,7 @@ export interface TokenSet {
   readonly [member: string]: unknown
 }
 
-export interface TokenSuccess {
+export interface TokenSuccess extends NoFailure {
   readonly isSuccessful: true
   readonly token: TokenSet
   readonly httpStatus: number
