@@ -45,6 +45,8 @@ export interface KeySet {
   /** Keys by `kid`; several keys may share one. */
   readonly byKid: ReadonlyMap<string, readonly VerificationKey[]>
   readonly keys: readonly VerificationKey[]
+  /** The keys without a `kid`: candidates for any token whose `kid` names no key. */
+  readonly anonymous: readonly VerificationKey[]
   /** Why keys were left out (one line per key, no key material). */
   readonly skipped: readonly string[]
   /** A single static key: tried whatever `kid` the token names. */
@@ -80,7 +82,8 @@ export function importKeySet(
       else byKid.set(imported.kid, [imported])
     }
   })
-  return { byKid, keys, skipped, single }
+  const anonymous = keys.filter((key) => key.kid === undefined)
+  return { byKid, keys, anonymous, skipped, single }
 }
 
 /** Imports one JWK, or says (without key material) why it cannot be used. */
@@ -176,12 +179,14 @@ export function keySetFromKeyObject(keyObject: KeyObject): KeySet {
       family = 'OKP'
       curve = type === 'ed25519' ? 'Ed25519' : 'Ed448'
     } else {
-      return { byKid: new Map(), keys: [], skipped: [`unsupported key type "${String(type)}"`] }
+      const skipped = [`unsupported key type "${String(type)}"`]
+      return { byKid: new Map(), keys: [], anonymous: [], skipped }
     }
   }
   const algorithms = algorithmsForKey(family, curve, undefined)
   const verifyKeys = new Map<string, VerifyKey>()
   for (const alg of algorithms) verifyKeys.set(alg, verifyKeyFor(alg, key))
   const verificationKey: VerificationKey = { kid: undefined, family, keyObject: key, verifyKeys }
-  return { byKid: new Map(), keys: [verificationKey], skipped: [], single: true }
+  const keys = [verificationKey]
+  return { byKid: new Map(), keys, anonymous: keys, skipped: [], single: true }
 }

@@ -70,21 +70,27 @@ export function checkClaims(
     }
   }
 
-  checkTime(claims, 'exp', options?.requireExp !== false, options?.verifyExp !== false, (exp) =>
-    now - leeway >= exp
-      ? `the token expired ${Math.round(now - exp)} s ago (exp ${iso(exp)}; check the clock if this is unexpected)`
-      : undefined,
-  )
-  checkTime(claims, 'nbf', false, options?.verifyNbf !== false, (nbf) =>
-    now + leeway < nbf
-      ? `the token is not valid for another ${Math.round(nbf - now)} s (nbf ${iso(nbf)}; check the clock if this is unexpected)`
-      : undefined,
-  )
-  checkTime(claims, 'iat', options?.requireIat !== false, options?.verifyIat !== false, (iat) =>
-    now + leeway < iat
-      ? `the token was issued ${Math.round(iat - now)} s in the future (iat ${iso(iat)}; check the clock)`
-      : undefined,
-  )
+  const exp = timeClaim(claims, 'exp', options?.requireExp !== false)
+  if (exp !== undefined && options?.verifyExp !== false && now - leeway >= exp) {
+    throw fail(
+      'exp',
+      `the token expired ${Math.round(now - exp)} s ago (exp ${iso(exp)}; check the clock if this is unexpected)`,
+    )
+  }
+  const nbf = timeClaim(claims, 'nbf', false)
+  if (nbf !== undefined && options?.verifyNbf !== false && now + leeway < nbf) {
+    throw fail(
+      'nbf',
+      `the token is not valid for another ${Math.round(nbf - now)} s (nbf ${iso(nbf)}; check the clock if this is unexpected)`,
+    )
+  }
+  const iat = timeClaim(claims, 'iat', options?.requireIat !== false)
+  if (iat !== undefined && options?.verifyIat !== false && now + leeway < iat) {
+    throw fail(
+      'iat',
+      `the token was issued ${Math.round(iat - now)} s in the future (iat ${iso(iat)}; check the clock)`,
+    )
+  }
 
   if (config.nonce !== undefined && claims.nonce !== config.nonce) {
     throw fail(
@@ -107,24 +113,21 @@ export function checkClaims(
   }
 }
 
-function checkTime(
+/** A NumericDate claim: its value, `undefined` when absent and optional; throws otherwise. */
+function timeClaim(
   claims: Claims,
   name: 'exp' | 'nbf' | 'iat',
   required: boolean,
-  verify: boolean,
-  problem: (value: number) => string | undefined,
-): void {
+): number | undefined {
   const value = claims[name]
   if (value === undefined) {
     if (required) throw fail(name, `the token has no "${name}" claim, which is required`)
-    return
+    return undefined
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw fail(name, `the "${name}" claim is not a number`)
   }
-  if (!verify) return
-  const message = problem(value)
-  if (message !== undefined) throw fail(name, message)
+  return value
 }
 
 function iso(seconds: number): string {

@@ -10,21 +10,19 @@ import type { KeySet, VerificationKey, VerifyKey } from '../jwks/key-set.js'
 import type { DecodedJwt } from './jwt.js'
 
 /** A key selection: the keys to try, or why there are none. */
-export type Candidates =
-  | { readonly keys: readonly VerificationKey[]; readonly miss?: undefined }
-  | { readonly keys?: undefined; readonly miss: 'kid' | 'alg' }
+export type Selection = readonly VerificationKey[] | 'kid' | 'alg'
 
 /**
  * Checks `alg` against what we support and the caller allows, before any key is looked at.
  */
 export function checkAlgorithm(alg: string, allowed: readonly string[] | undefined): void {
-  if (alg.toLowerCase() === 'none') {
-    throw new TokenValidationError(
-      'alg_none',
-      'the token is unsigned (alg "none"), which is never accepted',
-    )
-  }
   if (ALGORITHMS[alg] === undefined) {
+    if (alg.toLowerCase() === 'none') {
+      throw new TokenValidationError(
+        'alg_none',
+        'the token is unsigned (alg "none"), which is never accepted',
+      )
+    }
     throw new TokenValidationError(
       'unsupported_alg',
       `the token algorithm "${alg}" is not supported`,
@@ -43,17 +41,22 @@ export function checkAlgorithm(alg: string, allowed: readonly string[] | undefin
  * share it) or, without a `kid`, every key; kept only if they fit the algorithm. Keys without a
  * `kid` stay candidates for a token with one, since some providers omit key ids.
  */
-export function selectKeys(keySet: KeySet, kid: string | undefined, alg: string): Candidates {
+export function selectKeys(keySet: KeySet, kid: string | undefined, alg: string): Selection {
   let pool: readonly VerificationKey[]
   if (kid === undefined || keySet.single) {
     pool = keySet.keys
   } else {
-    const named = keySet.byKid.get(kid)
-    pool = named ?? keySet.keys.filter((key) => key.kid === undefined)
-    if (pool.length === 0) return { miss: 'kid' }
+    pool = keySet.byKid.get(kid) ?? keySet.anonymous
+    if (pool.length === 0) return 'kid'
   }
-  const fitting = pool.filter((key) => key.verifyKeys.has(alg))
-  return fitting.length > 0 ? { keys: fitting } : { miss: 'alg' }
+  // Usually every key in the pool fits: return it as is, without allocating.
+  for (const key of pool) {
+    if (!key.verifyKeys.has(alg)) {
+      const fitting = pool.filter((candidate) => candidate.verifyKeys.has(alg))
+      return fitting.length > 0 ? fitting : 'alg'
+    }
+  }
+  return pool.length > 0 ? pool : 'alg'
 }
 
 /** Validations currently in progress; above one, signatures go to the thread pool. */
@@ -67,41 +70,64 @@ export function leaveValidation(): void {
   inFlight--
 }
 
+/** True when the algorithm is verified on the thread pool under load (every asymmetric one). */
+export function isAsymmetric(alg: string): boolean {
+  return ALGORITHMS[alg]?.family !== 'oct'
+}
+
+/** True when other validations are in progress, so the thread pool should take this one. */
+export function busy(): boolean {
+  return inFlight > 1
+}
+
 /**
- * Verifies the signature with the first candidate key that accepts it; throws `signature` when
- * none does.
+ * Verifies the signature on this thread with the first candidate key that accepts it; throws
+ * `signature` when none does.
  */
-export async function verifySignature(
+export function verifyNow(jwt: DecodedJwt, alg: string, keys: readonly VerificationKey[]): void {
+  const spec = ALGORITHMS[alg]!
+  const signature = checkedSignature(jwt, alg, spec.signatureLength)
+  if (spec.family === 'oct') {
+    for (const key of keys) {
+      if (hmacMatches(spec.hash!, key, jwt.signingInput, signature)) return
+    }
+  } else {
+    const data = Buffer.from(jwt.signingInput, 'latin1')
+    for (const key of keys) {
+      if (verifySync(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return
+    }
+  }
+  throw signatureError(alg, keys)
+}
+
+/** Like {@link verifyNow}, on the libuv thread pool (asymmetric algorithms only). */
+export async function verifyOnPool(
   jwt: DecodedJwt,
   alg: string,
   keys: readonly VerificationKey[],
 ): Promise<void> {
   const spec = ALGORITHMS[alg]!
-  const signature = jwt.signature
-  if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) {
+  const signature = checkedSignature(jwt, alg, spec.signatureLength)
+  const data = Buffer.from(jwt.signingInput, 'latin1')
+  for (const key of keys) {
+    if (await verifyOnThreadPool(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return
+  }
+  throw signatureError(alg, keys)
+}
+
+function checkedSignature(jwt: DecodedJwt, alg: string, length: number | undefined): Buffer {
+  if (length !== undefined && jwt.signature.length !== length) {
     throw new TokenValidationError('signature', `the ${alg} signature has the wrong length`)
   }
-  const data = spec.family === 'oct' ? undefined : Buffer.from(jwt.signingInput, 'latin1')
-  // One yield before an asymmetric check, so that callers started together (a batch, a busy
-  // server) all count in `inFlight` and go to the thread pool instead of queueing on this one.
-  if (data !== undefined) await undefined
-  for (const key of keys) {
-    const verifyKey = key.verifyKeys.get(alg)!
-    let valid: boolean
-    if (spec.family === 'oct') {
-      valid = hmacMatches(spec.hash!, key, jwt.signingInput, signature)
-    } else if (inFlight > 1) {
-      valid = await verifyOnThreadPool(spec.hash, data!, verifyKey, signature)
-    } else {
-      valid = verifySync(spec.hash, data!, verifyKey, signature)
-    }
-    if (valid) return
-  }
-  throw new TokenValidationError(
+  return jwt.signature
+}
+
+function signatureError(alg: string, keys: readonly VerificationKey[]): TokenValidationError {
+  return new TokenValidationError(
     'signature',
     keys.length === 1
-      ? `the signature does not verify with key ${keyName(keys[0]!)}`
-      : `the signature does not verify with any of ${keys.length} candidate keys`,
+      ? `the ${alg} signature does not verify with key ${keyName(keys[0]!)}`
+      : `the ${alg} signature does not verify with any of ${keys.length} candidate keys`,
   )
 }
 

@@ -7,17 +7,14 @@
 import type { KeyObject } from 'node:crypto'
 import { defaultProviderCache, type ProviderCache } from '../cache/provider-cache.js'
 import { type DiscoveryTarget, resolveDiscoveryTarget } from '../discovery/address.js'
-import {
-  type DiscoverySuccess,
-  discoveryCacheKey,
-  getDiscoveryDocument,
-} from '../discovery/get-discovery-document.js'
+import { discoveryCacheKey, getDiscoveryDocument } from '../discovery/get-discovery-document.js'
 import {
   ConfigurationError,
   type IdentityModelError,
   ProviderUnavailableError,
   TokenValidationError,
 } from '../errors.js'
+import type { NetworkOptions } from '../http/options.js'
 import type { RequestFailure } from '../http/result.js'
 import {
   importKeySet,
@@ -25,18 +22,22 @@ import {
   type JsonWebKeySet,
   type KeySet,
   keySetFromKeyObject,
+  type VerificationKey,
 } from '../jwks/key-set.js'
 import { getKeySet, refreshKeySet } from '../jwks/key-set-cache.js'
 import { checkClaims } from './claims.js'
 import type { TokenValidationConfigInit } from './config.js'
 import { type Claims, type DecodedJwt, decodeJwt, type JwtHeader } from './jwt.js'
 import {
-  type Candidates,
+  busy,
   checkAlgorithm,
   enterValidation,
+  isAsymmetric,
   leaveValidation,
+  type Selection,
   selectKeys,
-  verifySignature,
+  verifyNow,
+  verifyOnPool,
 } from './signature.js'
 
 /**
@@ -69,19 +70,41 @@ export async function validateToken(
   enterValidation()
   try {
     const decoded = decodeJwt(jwt)
-    const { alg } = decoded.header
+    const { alg, kid } = decoded.header
     checkAlgorithm(alg, config.algorithms)
     if (config.typ !== undefined) checkTyp(decoded.header, config.typ)
+    const verify = config.options?.verifySignature !== false
 
     let issuer = config.issuer
+    let keys: Selection | undefined
     if (config.performDisco) {
-      const provider = await fromDiscovery(config, discoDocAddress)
+      // The hot path: discovery and keys straight from the in-memory cache, no await.
+      const provider =
+        providerFromCache(config, discoDocAddress) ??
+        (await loadProvider(config, discoDocAddress, verify))
       issuer ??= provider.issuer
-      if (config.options?.verifySignature !== false) {
-        await verifyWithProvider(decoded, config, provider)
+      if (verify) {
+        keys = selectKeys(provider.keySet, kid, alg)
+        if (keys === 'kid') keys = await afterKeyRotation(config, provider, kid, alg)
+        rejectMiss(keys, provider.keySet, kid, alg)
       }
-    } else if (config.options?.verifySignature !== false) {
-      await verifyWithKeySet(decoded, staticKeySet(config.key))
+    } else if (verify) {
+      const keySet = staticKeySet(config.key)
+      keys = selectKeys(keySet, kid, alg)
+      rejectMiss(keys, keySet, kid, alg)
+    }
+
+    if (keys !== undefined && typeof keys !== 'string') {
+      if (isAsymmetric(alg)) {
+        // One yield, so that validations started together (a batch, a busy server) all count as
+        // in flight: then their signatures go to the thread pool and every core works, while a
+        // lone validation verifies on this thread without the hop.
+        await undefined
+        if (busy()) await verifyOnPool(decoded, alg, keys)
+        else verifyNow(decoded, alg, keys)
+      } else {
+        verifyNow(decoded, alg, keys)
+      }
     }
 
     const now = (config.currentDate?.getTime() ?? Date.now()) / 1000
@@ -93,110 +116,120 @@ export async function validateToken(
   }
 }
 
+/** A provider's issuer and current key set, as validation needs them. */
 interface Provider {
   readonly issuer: string
   readonly jwksUri: string
+  readonly keySet: KeySet
   readonly cache: ProviderCache
 }
 
 const targets = new Map<string, DiscoveryTarget>()
 const policyKeys = new WeakMap<object, string>()
 
-/** The discovery document for `address`: from the cache without awaiting a fetch when fresh. */
-async function fromDiscovery(
-  config: TokenValidationConfigInit,
-  address: string | undefined,
-): Promise<Provider> {
+/** The discovery cache key of an address (memoised: addresses come from configuration). */
+function discoveryKey(config: TokenValidationConfigInit, address: string | undefined): string {
   let target = targets.get(address as string)
   if (target === undefined) {
     target = resolveDiscoveryTarget(address)
     if (targets.size >= 100) targets.clear()
     targets.set(address as string, target)
   }
-  const cache = config.cache ?? defaultProviderCache
   const policy = config.policy
-  let key = target.url
-  if (policy !== undefined) {
-    key = policyKeys.get(policy) ?? discoveryCacheKey(target.url, policy)
+  if (policy === undefined) return target.url
+  let key = policyKeys.get(policy)
+  if (key === undefined) {
+    key = discoveryCacheKey(target.url, policy)
     policyKeys.set(policy, key)
   }
-  const document: DiscoverySuccess =
-    cache.discovery.peek(key) ?? (await fetchDiscovery(config, address as string, cache))
-  const jwksUri = document.jwksUri
-  if (jwksUri === undefined) {
-    throw new ConfigurationError(`the discovery document of ${document.issuer} has no jwks_uri`)
-  }
-  return { issuer: document.issuer, jwksUri, cache }
+  return key
 }
 
-async function fetchDiscovery(
+/** The provider from fresh cache entries only, synchronously; `undefined` when anything is missing. */
+function providerFromCache(
   config: TokenValidationConfigInit,
-  address: string,
-  cache: ProviderCache,
-): Promise<DiscoverySuccess> {
-  const result = await getDiscoveryDocument({
+  address: string | undefined,
+): Provider | undefined {
+  const cache = config.cache ?? defaultProviderCache
+  const document = cache.discovery.peek(discoveryKey(config, address))
+  const jwksUri = document?.jwksUri
+  if (jwksUri === undefined) return undefined
+  const keySet = cache.keys.peek(jwksUri)
+  if (keySet === undefined) return undefined
+  return { issuer: document!.issuer, jwksUri, keySet, cache }
+}
+
+/** The provider, fetching (or serving stale) discovery and keys through the cache. */
+async function loadProvider(
+  config: TokenValidationConfigInit,
+  address: string | undefined,
+  needKeys: boolean,
+): Promise<Provider> {
+  const cache = config.cache ?? defaultProviderCache
+  discoveryKey(config, address) // validates the address: a TypeError for a caller mistake
+  const document = await getDiscoveryDocument({
     address,
     policy: config.policy,
     cache,
     fetch: config.fetch,
     timeoutMs: config.timeoutMs,
   })
-  if (!result.isSuccessful) throw providerError('discovery', result)
-  return result
+  if (!document.isSuccessful) throw providerError('discovery', document)
+  const jwksUri = document.jwksUri
+  if (jwksUri === undefined) {
+    throw new ConfigurationError(`the discovery document of ${document.issuer} has no jwks_uri`)
+  }
+  if (!needKeys) return { issuer: document.issuer, jwksUri, keySet: EMPTY_KEY_SET, cache }
+  const lookup = await getKeySet(cache, jwksUri, networkOf(config))
+  if (lookup.value === undefined) throw providerError('jwks', lookup.failure!)
+  return { issuer: document.issuer, jwksUri, keySet: lookup.value, cache }
 }
 
-async function verifyWithProvider(
-  decoded: DecodedJwt,
+const EMPTY_KEY_SET: KeySet = { byKid: new Map(), keys: [], anonymous: [], skipped: [] }
+
+function networkOf(config: TokenValidationConfigInit): NetworkOptions {
+  return { fetch: config.fetch, timeoutMs: config.timeoutMs }
+}
+
+/**
+ * Key rotation: the token names a `kid` the cached set lacks, so the provider may have published
+ * a new key. Refreshes the set (rate-limited by the cache's cooldown) and selects again.
+ */
+async function afterKeyRotation(
   config: TokenValidationConfigInit,
   provider: Provider,
-): Promise<void> {
-  const network = { fetch: config.fetch, timeoutMs: config.timeoutMs }
-  const { cache, jwksUri } = provider
-  let keySet = cache.keys.peek(jwksUri)
-  if (keySet === undefined) {
-    const lookup = await getKeySet(cache, jwksUri, network)
-    if (lookup.value === undefined) throw providerError('jwks', lookup.failure!)
-    keySet = lookup.value
+  kid: string | undefined,
+  alg: string,
+): Promise<Selection> {
+  const lookup = await refreshKeySet(provider.cache, provider.jwksUri, networkOf(config))
+  if (lookup.failure !== undefined || lookup.value === undefined) {
+    throw providerError('jwks', lookup.failure!)
   }
-  const { alg, kid } = decoded.header
-  let candidates = selectKeys(keySet, kid, alg)
-  if (candidates.miss === 'kid') {
-    // Key rotation: the provider may have published a key we have not seen yet.
-    const lookup = await refreshKeySet(cache, jwksUri, network)
-    if (lookup.failure !== undefined || lookup.value === undefined) {
-      throw providerError('jwks', lookup.failure!)
-    }
-    keySet = lookup.value
-    candidates = selectKeys(keySet, kid, alg)
-  }
-  await verifyCandidates(decoded, candidates, keySet)
+  const keys = selectKeys(lookup.value, kid, alg)
+  rejectMiss(keys, lookup.value, kid, alg)
+  return keys
 }
 
-async function verifyWithKeySet(decoded: DecodedJwt, keySet: KeySet): Promise<void> {
-  const { alg, kid } = decoded.header
-  await verifyCandidates(decoded, selectKeys(keySet, kid, alg), keySet)
-}
-
-async function verifyCandidates(
-  decoded: DecodedJwt,
-  candidates: Candidates,
+/** Throws `key_not_found` or `unsupported_alg` when the selection found no key. */
+function rejectMiss(
+  keys: Selection,
   keySet: KeySet,
-): Promise<void> {
-  const { alg, kid } = decoded.header
-  if (candidates.miss === 'kid') {
+  kid: string | undefined,
+  alg: string,
+): asserts keys is readonly VerificationKey[] {
+  if (keys === 'kid') {
     const known = [...keySet.byKid.keys()]
     throw new TokenValidationError(
       'key_not_found',
       `kid "${kid}" is not in the key set (keys: ${known.length > 0 ? known.join(', ') : 'none with a kid'})`,
     )
   }
-  if (candidates.keys === undefined) {
+  if (keys === 'alg') {
     throw new TokenValidationError(
       'unsupported_alg',
       `no ${kid === undefined ? '' : `"${kid}" `}key in the key set fits algorithm ${alg}`,
     )
   }
-  await verifySignature(decoded, alg, candidates.keys)
 }
 
 const staticKeySets = new WeakMap<object, KeySet>()
