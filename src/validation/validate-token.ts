@@ -27,7 +27,7 @@ import {
 import { getKeySet, refreshKeySet } from '../jwks/key-set-cache.js'
 import { checkClaims } from './claims.js'
 import type { TokenValidationConfigInit } from './config.js'
-import { type Claims, type DecodedJwt, decodeJwt, type JwtHeader } from './jwt.js'
+import { type Claims, decodeJwt, type JwtHeader } from './jwt.js'
 import {
   busy,
   checkAlgorithm,
