@@ -42,9 +42,11 @@ export interface DecodedJwt {
   readonly claims: Claims
   /** `BASE64URL(header) || '.' || BASE64URL(payload)`: what the signature covers. */
   readonly signingInput: string
-  readonly signature: Buffer
+  /** The signature segment as sent (base64url); decoded only when a key is tried. */
+  readonly signaturePart: string
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]*$/
 const HEADER_CACHE_LIMIT = 1000
 /**
  * Parsed headers by their encoded form. A provider signs every token with the same few headers,
@@ -75,20 +77,20 @@ export function decodeJwt(token: unknown): DecodedJwt {
     )
   }
   const header = decodeHeader(token.slice(0, first))
-  const payload = decodeBase64url(token.slice(first + 1, second))
-  if (payload === undefined) throw malformed('the token payload is not base64url')
+  // The payload is decoded leniently: the signature covers its exact text, so a payload that is
+  // not canonical base64url cannot pass verification unless its issuer signed it that way.
   let claims: unknown
   try {
-    claims = JSON.parse(payload.toString('utf8'))
+    claims = JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64url').toString('utf8'))
   } catch (error) {
     throw malformed('the token payload is not JSON', error)
   }
   if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
     throw malformed('the token payload is not a JSON object')
   }
-  const signature = decodeBase64url(token.slice(second + 1))
-  if (signature === undefined) throw malformed('the token signature is not base64url')
-  return { header, claims: claims as Claims, signingInput: token.slice(0, second), signature }
+  const signaturePart = token.slice(second + 1)
+  if (!BASE64URL.test(signaturePart)) throw malformed('the token signature is not base64url')
+  return { header, claims: claims as Claims, signingInput: token.slice(0, second), signaturePart }
 }
 
 function decodeHeader(encoded: string): JwtHeader {

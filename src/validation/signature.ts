@@ -3,7 +3,7 @@
  * `node:crypto`: synchronously when validations run one at a time (no thread hop), on the libuv
  * thread pool when several are in flight (so every core works).
  */
-import { createHmac, timingSafeEqual, verify } from 'node:crypto'
+import { createHmac, verify } from 'node:crypto'
 import { TokenValidationError } from '../errors.js'
 import { ALGORITHMS } from '../jwks/algorithms.js'
 import type { KeySet, VerificationKey, VerifyKey } from '../jwks/key-set.js'
@@ -86,12 +86,12 @@ export function busy(): boolean {
  */
 export function verifyNow(jwt: DecodedJwt, alg: string, keys: readonly VerificationKey[]): void {
   const spec = ALGORITHMS[alg]!
-  const signature = checkedSignature(jwt, alg, spec.signatureLength)
   if (spec.family === 'oct') {
     for (const key of keys) {
-      if (hmacMatches(spec.hash!, key, jwt.signingInput, signature)) return
+      if (hmacMatches(spec.hash!, key, jwt.signingInput, jwt.signaturePart)) return
     }
   } else {
+    const signature = decodeSignature(jwt, alg, spec.signatureLength)
     const data = Buffer.from(jwt.signingInput, 'latin1')
     for (const key of keys) {
       if (verifySync(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return
@@ -107,7 +107,7 @@ export async function verifyOnPool(
   keys: readonly VerificationKey[],
 ): Promise<void> {
   const spec = ALGORITHMS[alg]!
-  const signature = checkedSignature(jwt, alg, spec.signatureLength)
+  const signature = decodeSignature(jwt, alg, spec.signatureLength)
   const data = Buffer.from(jwt.signingInput, 'latin1')
   for (const key of keys) {
     if (await verifyOnThreadPool(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return
@@ -115,11 +115,21 @@ export async function verifyOnPool(
   throw signatureError(alg, keys)
 }
 
-function checkedSignature(jwt: DecodedJwt, alg: string, length: number | undefined): Buffer {
-  if (length !== undefined && jwt.signature.length !== length) {
+/**
+ * The signature bytes. Only the canonical base64url encoding is accepted (decoding and encoding
+ * again must give the same text): Node's decoder skips stray characters, and a token that could
+ * be re-spelled and still verify would slip past anything keyed on the token string, such as a
+ * list of revoked token hashes.
+ */
+function decodeSignature(jwt: DecodedJwt, alg: string, length: number | undefined): Buffer {
+  const signature = Buffer.from(jwt.signaturePart, 'base64url')
+  if (signature.toString('base64url') !== jwt.signaturePart) {
+    throw new TokenValidationError('malformed', 'the token signature is not canonical base64url')
+  }
+  if (length !== undefined && signature.length !== length) {
     throw new TokenValidationError('signature', `the ${alg} signature has the wrong length`)
   }
-  return jwt.signature
+  return signature
 }
 
 function signatureError(alg: string, keys: readonly VerificationKey[]): TokenValidationError {
@@ -139,14 +149,23 @@ function verifySync(hash: string | null, data: Buffer, key: VerifyKey, signature
   }
 }
 
+/**
+ * Compares the HMAC as base64url text: the MAC's own encoding is canonical, so a re-spelled
+ * signature never matches. The comparison runs over every character whatever the mismatch.
+ */
 function hmacMatches(
   hash: string,
   key: VerificationKey,
   input: string,
-  signature: Buffer,
+  signature: string,
 ): boolean {
-  const expected = createHmac(hash, key.keyObject).update(input).digest()
-  return expected.length === signature.length && timingSafeEqual(expected, signature)
+  const expected = createHmac(hash, key.keyObject).update(input).digest('base64url')
+  if (expected.length !== signature.length) return false
+  let difference = 0
+  for (let i = 0; i < expected.length; i++) {
+    difference |= expected.charCodeAt(i) ^ signature.charCodeAt(i)
+  }
+  return difference === 0
 }
 
 function verifyOnThreadPool(

@@ -165,6 +165,21 @@ describe('validateToken in discovery mode', () => {
     await expectCode(p.validate(`${header}.${payload}.${signature}`), 'signature')
   })
 
+  it('refuses a re-spelled signature that decodes to the same bytes', async () => {
+    const p = provider(() => [rsa])
+    const token = await sign(rsa, accessClaims())
+    // The last character of a 256-byte signature carries 4 unused bits: flipping one of them
+    // changes the text but not the bytes. A lenient decoder would accept both spellings.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const last = alphabet.indexOf(token.at(-1)!)
+    const respelled = `${token.slice(0, -1)}${alphabet[last ^ 1]}`
+    expect(Buffer.from(respelled.split('.')[2]!, 'base64url')).toEqual(
+      Buffer.from(token.split('.')[2]!, 'base64url'),
+    )
+    await expectCode(p.validate(respelled), 'malformed')
+    expect((await p.validate(token)).sub).toBe('user-1')
+  })
+
   it('tries every key that shares a kid', async () => {
     const twin = { ...rsa2, publicJwk: { ...rsa2.publicJwk, kid: 'rsa-1' } }
     const p = provider(() => [rsa, twin])
@@ -479,6 +494,17 @@ describe('validateToken with a static key', () => {
     )
     const wrong = await sign({ secret: Buffer.from('x'.repeat(32)), alg: 'HS256' }, accessClaims())
     await expectCode(validateToken(wrong, { ...base, key: createSecretKey(secret) }), 'signature')
+  })
+
+  it('refuses a re-spelled HMAC signature', async () => {
+    const secret = Buffer.from('0123456789abcdef0123456789abcdef')
+    const token = await sign({ secret, alg: 'HS256' }, accessClaims())
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const respelled = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]}`
+    await expectCode(
+      validateToken(respelled, { ...base, key: createSecretKey(secret) }),
+      'signature',
+    )
   })
 
   it('refuses a key that cannot be imported, and a missing key', async () => {

@@ -1,0 +1,71 @@
+/**
+ * Scenario 5: HTTP end to end. The same Express app protected by identity-model or by
+ * express-oauth2-jwt-bearer, each in its own process, loaded by autocannon from this one.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import autocannon from 'autocannon'
+import { makeKey, makeTokens, startLocalProvider } from '../lib/fixtures.js'
+import { ratio, table } from '../lib/measure.js'
+
+async function startServer(mode: 'ours' | 'auth0', issuer: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', mode, issuer], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())))
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
+  })
+  return { port, child }
+}
+
+async function load(port: number, tokens: readonly string[], seconds: number) {
+  let next = 0
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/api`,
+    connections: 50,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+        }),
+      },
+    ],
+  })
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
+}
+
+export async function http(seconds: number, rounds: number): Promise<{ markdown: string; checks: string[] }> {
+  const key = makeKey('RS256')
+  const provider = await startLocalProvider([key.publicJwk])
+  const tokens = await makeTokens(key, provider.issuer, 1000)
+  const totals = { ours: { rps: 0, p99: 0, bad: 0 }, auth0: { rps: 0, p99: 0, bad: 0 } }
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of round % 2 ? (['auth0', 'ours'] as const) : (['ours', 'auth0'] as const)) {
+      const server = await startServer(mode, provider.issuer)
+      await load(server.port, tokens, 1) // warm: discovery, keys, JIT
+      const r = await load(server.port, tokens, seconds)
+      totals[mode].rps += r.rps / rounds
+      totals[mode].p99 += r.p99 / rounds
+      totals[mode].bad += r.non2xx + r.errors
+      server.child.kill()
+    }
+  }
+  await provider.close()
+  const speedup = totals.ours.rps / totals.auth0.rps
+  const row = (name: string, t: { rps: number; p99: number; bad: number }) => [
+    name,
+    `${Math.round(t.rps)}`,
+    ratio(t.rps, totals.auth0.rps),
+    `${t.p99.toFixed(1)} ms`,
+    String(t.bad),
+  ]
+  return {
+    markdown: `### 5. HTTP end to end (Express, RS256, autocannon: 50 connections, ${rounds} x ${seconds} s each)\n\n${table(
+      ['middleware', 'requests/s', 'vs express-oauth2-jwt-bearer', 'p99 latency', 'non-2xx or errors'],
+      [row('identity-model requireToken', totals.ours), row('express-oauth2-jwt-bearer auth()', totals.auth0)],
+    )}`,
+    checks: [`HTTP: ${speedup.toFixed(2)}x express-oauth2-jwt-bearer requests/s (target >= 1.5x) ${speedup >= 1.5 ? 'met' : 'MISSED'}`],
+  }
+}
