@@ -34,7 +34,8 @@ for (const count of [5000, 2000, 1000]) {
   const after = process.memoryUsage()
   await new Promise((resolve) => setTimeout(resolve, 10))
   if (collections === 0) {
-    perValidation = (after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers)) / count
+    perValidation =
+      (after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers)) / count
     break
   }
 }

@@ -15,10 +15,14 @@ import { http } from './scenarios/http.js'
 import { kidFlood } from './scenarios/kid-flood.js'
 import { memory } from './scenarios/memory.js'
 import { sequential } from './scenarios/sequential.js'
+import { tokenCache } from './scenarios/token-cache.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
-const only = args.find((arg) => arg.startsWith('--only='))?.slice(7).split(',')
+const only = args
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
 const wanted = (name: string) => !only || only.includes(name)
 const rounds = quick ? 3 : 7
 
@@ -35,7 +39,9 @@ const step = async (name: string, run: () => Promise<{ markdown: string; checks:
   const result = await run()
   sections.push(result.markdown)
   checks.push(...result.checks)
-  console.log(`${result.markdown}\n\n(${name}: ${((performance.now() - started) / 1000).toFixed(0)} s)\n`)
+  console.log(
+    `${result.markdown}\n\n(${name}: ${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+  )
 }
 
 const algs: Alg[] = [...ALGS, 'HS256']
@@ -44,6 +50,7 @@ await step('concurrent', () => concurrent(['RS256', 'ES256'], rounds))
 await step('cold-burst', () => coldBurst())
 await step('kid-flood', () => kidFlood(rounds))
 await step('http', () => http(quick ? 3 : 5, quick ? 1 : 2))
+await step('token-cache', () => tokenCache(rounds))
 await step('memory', () => memory(quick ? 100_000 : 1_000_000))
 
 const summary = checks.map((line) => `- ${line}`).join('\n')

@@ -94,3 +94,7 @@ export {
 export type { Claims, JwtHeader } from './validation/jwt.js'
 // Token validation
 export { validateToken } from './validation/validate-token.js'
+export {
+  VerifiedTokenCache,
+  type VerifiedTokenCacheOptions,
+} from './validation/verified-token-cache.js'

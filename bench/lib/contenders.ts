@@ -18,7 +18,10 @@ export function rawSync(key: AlgKey, tokens: readonly string[]): Verify {
   const parts = new Map(
     tokens.map((token) => {
       const dot = token.lastIndexOf('.')
-      return [token, [Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url')] as const]
+      return [
+        token,
+        [Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url')] as const,
+      ]
     }),
   )
   const params = verifyParams(key)
@@ -36,18 +39,26 @@ export function rawSync(key: AlgKey, tokens: readonly string[]): Verify {
 }
 
 /** `crypto.verify` on the libuv thread pool (callback form), same pre-split input. */
-export function rawAsync(key: AlgKey, tokens: readonly string[]): (token: string) => Promise<boolean> {
+export function rawAsync(
+  key: AlgKey,
+  tokens: readonly string[],
+): (token: string) => Promise<boolean> {
   const parts = new Map(
     tokens.map((token) => {
       const dot = token.lastIndexOf('.')
-      return [token, [Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url')] as const]
+      return [
+        token,
+        [Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url')] as const,
+      ]
     }),
   )
   const params = verifyParams(key)
   return (token) =>
     new Promise((resolve, reject) => {
       const [data, signature] = parts.get(token)!
-      verify(params.hash, data, params.key, signature, (error, ok) => (error ? reject(error) : resolve(ok)))
+      verify(params.hash, data, params.key, signature, (error, ok) =>
+        error ? reject(error) : resolve(ok),
+      )
     })
 }
 
@@ -56,7 +67,11 @@ function verifyParams(key: AlgKey) {
     case 'PS256':
       return {
         hash: 'sha256',
-        key: { key: key.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST },
+        key: {
+          key: key.publicKey,
+          padding: constants.RSA_PKCS1_PSS_PADDING,
+          saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+        },
       }
     case 'ES256':
       return { hash: 'sha256', key: { key: key.publicKey, dsaEncoding: 'ieee-p1363' as const } }
@@ -68,7 +83,11 @@ function verifyParams(key: AlgKey) {
 }
 
 /** identity-model: discovery mode (warm cache) for asymmetric keys, static key for HS256. */
-export function ours(key: AlgKey, issuer: string, cache = new ProviderCache()): (token: string) => Promise<unknown> {
+export function ours(
+  key: AlgKey,
+  issuer: string,
+  cache = new ProviderCache(),
+): (token: string) => Promise<unknown> {
   if (key.alg === 'HS256') {
     const config = { performDisco: false, key: key.publicJwk as never, issuer, audience: AUDIENCE }
     return (token) => validateToken(token, config)
@@ -81,7 +100,8 @@ export function ours(key: AlgKey, issuer: string, cache = new ProviderCache()): 
 export function jose(key: AlgKey, issuer: string): (token: string) => Promise<unknown> {
   if (key.alg === 'HS256') {
     const secret = key.privateKey as Uint8Array
-    return (token) => jwtVerify(token, secret, { issuer, audience: AUDIENCE, algorithms: ['HS256'] })
+    return (token) =>
+      jwtVerify(token, secret, { issuer, audience: AUDIENCE, algorithms: ['HS256'] })
   }
   const jwks = createLocalJWKSet({ keys: [key.publicJwk] })
   return (token) => jwtVerify(token, jwks, { issuer, audience: AUDIENCE, algorithms: [key.alg] })
@@ -89,24 +109,44 @@ export function jose(key: AlgKey, issuer: string): (token: string) => Promise<un
 
 /** fast-jwt: a synchronous `createVerifier` with the key. */
 export function fastJwt(key: AlgKey, issuer: string): Verify {
-  return createVerifier({ key: key.pem, algorithms: [key.alg], allowedIss: issuer, allowedAud: AUDIENCE })
+  return createVerifier({
+    key: key.pem,
+    algorithms: [key.alg],
+    allowedIss: issuer,
+    allowedAud: AUDIENCE,
+  })
 }
 
 /** jsonwebtoken with jwks-rsa (keys fetched from the local provider and cached). */
-export function jsonwebtokenJwks(key: AlgKey, issuer: string): ((token: string) => Promise<unknown>) | undefined {
+export function jsonwebtokenJwks(
+  key: AlgKey,
+  issuer: string,
+): ((token: string) => Promise<unknown>) | undefined {
   if (key.alg === 'EdDSA') return undefined // jsonwebtoken does not support EdDSA
   if (key.alg === 'HS256') {
-    return async (token) => jsonwebtoken.verify(token, key.pem as Buffer, { algorithms: ['HS256'], issuer, audience: AUDIENCE })
+    return async (token) =>
+      jsonwebtoken.verify(token, key.pem as Buffer, {
+        algorithms: ['HS256'],
+        issuer,
+        audience: AUDIENCE,
+      })
   }
   const client = jwksRsa({ jwksUri: `${issuer}/jwks`, cache: true, rateLimit: false })
   return async (token) => {
     const signingKey = await client.getSigningKey(key.kid)
-    return jsonwebtoken.verify(token, signingKey.getPublicKey(), { algorithms: [key.alg as 'RS256'], issuer, audience: AUDIENCE })
+    return jsonwebtoken.verify(token, signingKey.getPublicKey(), {
+      algorithms: [key.alg as 'RS256'],
+      issuer,
+      audience: AUDIENCE,
+    })
   }
 }
 
 /** express-oauth2-jwt-bearer's `auth()` middleware, called with a minimal request. */
-export function auth0Bearer(key: AlgKey, issuer: string): ((token: string) => Promise<unknown>) | undefined {
+export function auth0Bearer(
+  key: AlgKey,
+  issuer: string,
+): ((token: string) => Promise<unknown>) | undefined {
   if (key.alg === 'HS256') return undefined // needs a secret-mode setup; not an access-token case
   const middleware = auth({ issuerBaseURL: issuer, audience: AUDIENCE, tokenSigningAlg: key.alg })
   return (token) =>
@@ -121,6 +161,8 @@ export function auth0Bearer(key: AlgKey, issuer: string): ((token: string) => Pr
         get: (name: string) => headers[name.toLowerCase() as keyof typeof headers],
         is: () => false,
       } as never
-      middleware(req, {} as never, (error?: unknown) => (error ? reject(error) : resolve((req as { auth?: unknown }).auth)))
+      middleware(req, {} as never, (error?: unknown) =>
+        error ? reject(error) : resolve((req as { auth?: unknown }).auth),
+      )
     })
 }

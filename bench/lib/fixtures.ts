@@ -2,7 +2,13 @@
  * Keys, access-token-shaped JWTs, and a local provider (discovery + JWKS over HTTP on
  * 127.0.0.1) for the benchmarks.
  */
-import { createSecretKey, generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto'
+import {
+  createSecretKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type JWK, SignJWT } from 'jose'
@@ -26,7 +32,14 @@ export function makeKey(alg: Alg): AlgKey {
   if (alg === 'HS256') {
     const secret = randomBytes(32)
     const key = createSecretKey(secret)
-    return { alg, kid, privateKey: secret, publicKey: key, publicJwk: { kty: 'oct', k: secret.toString('base64url'), kid, alg }, pem: secret }
+    return {
+      alg,
+      kid,
+      privateKey: secret,
+      publicKey: key,
+      publicJwk: { kty: 'oct', k: secret.toString('base64url'), kid, alg },
+      pem: secret,
+    }
   }
   const pair =
     alg === 'ES256'
@@ -46,7 +59,12 @@ export function makeKey(alg: Alg): AlgKey {
 }
 
 /** `count` distinct tokens shaped like real access tokens. */
-export async function makeTokens(key: AlgKey, issuer: string, count: number, kid = key.kid): Promise<string[]> {
+export async function makeTokens(
+  key: AlgKey,
+  issuer: string,
+  count: number,
+  kid = key.kid,
+): Promise<string[]> {
   const now = Math.floor(Date.now() / 1000)
   const tokens: string[] = []
   for (let i = 0; i < count; i++) {

@@ -77,7 +77,10 @@ export async function compare(
       samples[index]!.push((await timed(contender.run, ms, clock)) * (contender.perRun ?? 1))
     }
   }
-  return contenders.map((contender, index) => ({ name: contender.name, opsPerSecond: median(samples[index]!) }))
+  return contenders.map((contender, index) => ({
+    name: contender.name,
+    opsPerSecond: median(samples[index]!),
+  }))
 }
 
 export function ratio(value: number, baseline: number): string {

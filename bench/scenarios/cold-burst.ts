@@ -11,7 +11,9 @@ export async function coldBurst(): Promise<{ markdown: string; checks: string[] 
   const config = { performDisco: true, audience: AUDIENCE, cache: new ProviderCache() }
   const started = performance.now()
   const results = await Promise.allSettled(
-    Array.from({ length: 5000 }, (_, i) => validateToken(tokens[i % tokens.length]!, config, provider.issuer)),
+    Array.from({ length: 5000 }, (_, i) =>
+      validateToken(tokens[i % tokens.length]!, config, provider.issuer),
+    ),
   )
   const elapsed = performance.now() - started
   await provider.close()
@@ -23,6 +25,8 @@ export async function coldBurst(): Promise<{ markdown: string; checks: string[] 
       ['validations accepted', 'discovery fetches', 'JWKS fetches', 'all done in'],
       [[String(accepted), String(discovery), String(jwks), `${Math.round(elapsed)} ms`]],
     )}`,
-    checks: [`cold burst: ${discovery} discovery + ${jwks} JWKS fetches for 5,000 validations (target exactly 1 + 1) ${ok ? 'met' : 'MISSED'}`],
+    checks: [
+      `cold burst: ${discovery} discovery + ${jwks} JWKS fetches for 5,000 validations (target exactly 1 + 1) ${ok ? 'met' : 'MISSED'}`,
+    ],
   }
 }

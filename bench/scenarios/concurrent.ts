@@ -5,7 +5,10 @@ import { type Contender, compare, perSecond, ratio, table } from '../lib/measure
 
 const BATCH = 100
 
-export async function concurrent(algs: readonly Alg[], rounds: number): Promise<{ markdown: string; checks: string[] }> {
+export async function concurrent(
+  algs: readonly Alg[],
+  rounds: number,
+): Promise<{ markdown: string; checks: string[] }> {
   const rows: string[][] = []
   const checks: string[] = []
   for (const alg of algs) {
@@ -21,16 +24,27 @@ export async function concurrent(algs: readonly Alg[], rounds: number): Promise<
     await mine(tokens[0]!)
     const contenders: Contender[] = [
       { name: 'raw sync, one at a time', run: () => sync(tokens[next++ % tokens.length]!) },
-      { name: 'raw async, 100 in flight', run: () => Promise.all(batch().map(pool)), perRun: BATCH },
-      { name: 'identity-model, 100 in flight', run: () => Promise.all(batch().map(mine)), perRun: BATCH },
+      {
+        name: 'raw async, 100 in flight',
+        run: () => Promise.all(batch().map(pool)),
+        perRun: BATCH,
+      },
+      {
+        name: 'identity-model, 100 in flight',
+        run: () => Promise.all(batch().map(mine)),
+        perRun: BATCH,
+      },
       { name: 'jose, 100 in flight', run: () => Promise.all(batch().map(theirs)), perRun: BATCH },
     ]
     const measured = await compare(contenders, { rounds })
     await provider.close()
     const base = measured[0]!.opsPerSecond
-    for (const m of measured) rows.push([alg, m.name, perSecond(m.opsPerSecond), ratio(m.opsPerSecond, base)])
+    for (const m of measured)
+      rows.push([alg, m.name, perSecond(m.opsPerSecond), ratio(m.opsPerSecond, base)])
     const mineRatio = measured[2]!.opsPerSecond / base
-    checks.push(`${alg} 100 concurrent: ${mineRatio.toFixed(2)}x raw sync (target >= 1.30x) ${mineRatio >= 1.3 ? 'met' : 'MISSED'}`)
+    checks.push(
+      `${alg} 100 concurrent: ${mineRatio.toFixed(2)}x raw sync (target >= 1.30x) ${mineRatio >= 1.3 ? 'met' : 'MISSED'}`,
+    )
   }
   return {
     markdown: `### 2. Concurrent (batches of ${BATCH} in flight)\n\n${table(['alg', 'contender', 'validations', 'vs raw sync'], rows)}`,

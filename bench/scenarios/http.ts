@@ -7,7 +7,10 @@ import autocannon from 'autocannon'
 import { makeKey, makeTokens, startLocalProvider } from '../lib/fixtures.js'
 import { ratio, table } from '../lib/measure.js'
 
-async function startServer(mode: 'ours' | 'auth0', issuer: string): Promise<{ port: number; child: ChildProcess }> {
+async function startServer(
+  mode: 'ours' | 'auth0',
+  issuer: string,
+): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', mode, issuer], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -28,15 +31,26 @@ async function load(port: number, tokens: readonly string[], seconds: number) {
       {
         setupRequest: (request) => ({
           ...request,
-          headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+          headers: {
+            ...request.headers,
+            authorization: `Bearer ${tokens[next++ % tokens.length]}`,
+          },
         }),
       },
     ],
   })
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  }
 }
 
-export async function http(seconds: number, rounds: number): Promise<{ markdown: string; checks: string[] }> {
+export async function http(
+  seconds: number,
+  rounds: number,
+): Promise<{ markdown: string; checks: string[] }> {
   const key = makeKey('RS256')
   const provider = await startLocalProvider([key.publicJwk])
   const tokens = await makeTokens(key, provider.issuer, 1000)
@@ -63,9 +77,20 @@ export async function http(seconds: number, rounds: number): Promise<{ markdown:
   ]
   return {
     markdown: `### 5. HTTP end to end (Express, RS256, autocannon: 50 connections, ${rounds} x ${seconds} s each)\n\n${table(
-      ['middleware', 'requests/s', 'vs express-oauth2-jwt-bearer', 'p99 latency', 'non-2xx or errors'],
-      [row('identity-model requireToken', totals.ours), row('express-oauth2-jwt-bearer auth()', totals.auth0)],
+      [
+        'middleware',
+        'requests/s',
+        'vs express-oauth2-jwt-bearer',
+        'p99 latency',
+        'non-2xx or errors',
+      ],
+      [
+        row('identity-model requireToken', totals.ours),
+        row('express-oauth2-jwt-bearer auth()', totals.auth0),
+      ],
     )}`,
-    checks: [`HTTP: ${speedup.toFixed(2)}x express-oauth2-jwt-bearer requests/s (target >= 1.5x) ${speedup >= 1.5 ? 'met' : 'MISSED'}`],
+    checks: [
+      `HTTP: ${speedup.toFixed(2)}x express-oauth2-jwt-bearer requests/s (target >= 1.5x) ${speedup >= 1.5 ? 'met' : 'MISSED'}`,
+    ],
   }
 }

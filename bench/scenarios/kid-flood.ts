@@ -16,10 +16,16 @@ export async function kidFlood(rounds: number): Promise<{ markdown: string; chec
   const [, payload] = valid[0]!.split('.')
   // Forged tokens need no real signature: an unknown kid is refused before any crypto.
   const forged = Array.from({ length: FORGED }, () => {
-    const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: randomUUID(), typ: 'at+jwt' })).toString('base64url')
+    const header = Buffer.from(
+      JSON.stringify({ alg: 'RS256', kid: randomUUID(), typ: 'at+jwt' }),
+    ).toString('base64url')
     return `${header}.${payload}.${randomBytes(256).toString('base64url')}`
   })
-  const config = { performDisco: true, audience: AUDIENCE, cache: new ProviderCache({ kidMissCooldownSeconds: 30 }) }
+  const config = {
+    performDisco: true,
+    audience: AUDIENCE,
+    cache: new ProviderCache({ kidMissCooldownSeconds: 30 }),
+  }
   await validateToken(valid[0]!, config, provider.issuer)
   const jwksBefore = provider.counts.jwks
   let v = 0
@@ -28,7 +34,10 @@ export async function kidFlood(rounds: number): Promise<{ markdown: string; chec
   const started = performance.now()
   const measured = await compare(
     [
-      { name: 'valid tokens only', run: () => validateToken(valid[v++ % valid.length]!, config, provider.issuer) },
+      {
+        name: 'valid tokens only',
+        run: () => validateToken(valid[v++ % valid.length]!, config, provider.issuer),
+      },
       {
         name: 'valid tokens during the flood (1 forged per valid)',
         run: async () => {
@@ -52,6 +61,8 @@ export async function kidFlood(rounds: number): Promise<{ markdown: string; chec
         [flood.name, perSecond(flood.opsPerSecond), ratio(flood.opsPerSecond, clean.opsPerSecond)],
       ],
     )}\n\nForged tokens refused: ${refused.toLocaleString('en')}; JWKS refetches during ${seconds.toFixed(1)} s of flood: ${refetches} (at most ${allowed} allowed).`,
-    checks: [`kid flood: ${refetches} JWKS refetch(es) in ${seconds.toFixed(1)} s (target <= 1 per 30 s window) ${refetches <= allowed ? 'met' : 'MISSED'}`],
+    checks: [
+      `kid flood: ${refetches} JWKS refetch(es) in ${seconds.toFixed(1)} s (target <= 1 per 30 s window) ${refetches <= allowed ? 'met' : 'MISSED'}`,
+    ],
   }
 }

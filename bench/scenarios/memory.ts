@@ -8,7 +8,14 @@ const run = promisify(execFile)
 export async function memory(total: number): Promise<{ markdown: string; checks: string[] }> {
   const { stdout } = await run(
     process.execPath,
-    ['--expose-gc', '--max-semi-space-size=64', '--import', 'tsx', 'bench/memory-child.ts', String(total)],
+    [
+      '--expose-gc',
+      '--max-semi-space-size=64',
+      '--import',
+      'tsx',
+      'bench/memory-child.ts',
+      String(total),
+    ],
     { maxBuffer: 1 << 20, timeout: 600_000 },
   )
   const r = JSON.parse(stdout.trim().split('\n').pop()!) as {
@@ -23,7 +30,14 @@ export async function memory(total: number): Promise<{ markdown: string; checks:
   const bounded = r.end - r.start < 10
   return {
     markdown: `### 6. Memory (RS256, discovery mode, 10,000 distinct tokens)\n\n${table(
-      ['allocated per validation', 'heap before', 'peak (sampled)', 'heap after GC', 'validations', 'time'],
+      [
+        'allocated per validation',
+        'heap before',
+        'peak (sampled)',
+        'heap after GC',
+        'validations',
+        'time',
+      ],
       [
         [
           Number.isNaN(kb) ? 'n/a (GC interfered)' : `${kb.toFixed(2)} KB`,

@@ -1,6 +1,19 @@
 /** Scenario 1: one validation awaited after another, per algorithm, against every library. */
-import { ours as oursVerify, auth0Bearer, fastJwt, jose, jsonwebtokenJwks, rawSync } from '../lib/contenders.js'
-import { type Alg, type LocalProvider, makeKey, makeTokens, startLocalProvider } from '../lib/fixtures.js'
+import {
+  auth0Bearer,
+  fastJwt,
+  jose,
+  jsonwebtokenJwks,
+  ours as oursVerify,
+  rawSync,
+} from '../lib/contenders.js'
+import {
+  type Alg,
+  type LocalProvider,
+  makeKey,
+  makeTokens,
+  startLocalProvider,
+} from '../lib/fixtures.js'
 import { type Contender, compare, perSecond, ratio, table } from '../lib/measure.js'
 
 export interface SequentialResult {
@@ -10,7 +23,13 @@ export interface SequentialResult {
   readonly checks: string[]
 }
 
-const TARGET: Record<string, number> = { RS256: 0.8, PS256: 0.8, ES256: 0.9, EdDSA: 0.9, HS256: 0.4 }
+const TARGET: Record<string, number> = {
+  RS256: 0.8,
+  PS256: 0.8,
+  ES256: 0.9,
+  EdDSA: 0.9,
+  HS256: 0.4,
+}
 
 export async function sequential(algs: readonly Alg[], rounds: number): Promise<SequentialResult> {
   const sections: string[] = []
@@ -45,10 +64,14 @@ export async function sequential(algs: readonly Alg[], rounds: number): Promise<
       m.name,
       perSecond(m.opsPerSecond),
       ratio(m.opsPerSecond, raw),
-      m.name.startsWith('identity-model') || m.name.startsWith('node:') ? '' : ratio(mine, m.opsPerSecond),
+      m.name.startsWith('identity-model') || m.name.startsWith('node:')
+        ? ''
+        : ratio(mine, m.opsPerSecond),
       `${(1e6 / m.opsPerSecond - 1e6 / raw).toFixed(1)} us`,
     ])
-    sections.push(`#### ${alg}\n\n${table(['library', 'validations', 'vs raw crypto', 'identity-model vs it', 'cost over raw per token'], rows)}`)
+    sections.push(
+      `#### ${alg}\n\n${table(['library', 'validations', 'vs raw crypto', 'identity-model vs it', 'cost over raw per token'], rows)}`,
+    )
     const vsJose = mine / measured.find((m) => m.name.startsWith('jose'))!.opsPerSecond
     const vsFast = mine / measured.find((m) => m.name.startsWith('fast-jwt'))!.opsPerSecond
     checks.push(

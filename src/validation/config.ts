@@ -6,6 +6,7 @@ import type { ProviderCache } from '../cache/provider-cache.js'
 import type { DiscoveryPolicy } from '../discovery/policy.js'
 import type { JsonWebKey, JsonWebKeySet } from '../jwks/key-set.js'
 import type { Claims } from './jwt.js'
+import type { VerifiedTokenCache } from './verified-token-cache.js'
 
 /**
  * Switches for individual checks. Every check is on by default; each `false` is an opt-out that
@@ -77,6 +78,11 @@ export interface TokenValidationConfigInit {
   fetch?: typeof fetch | undefined
   /** Per-attempt timeout of the discovery and JWKS requests, in milliseconds. */
   timeoutMs?: number | undefined
+  /**
+   * Remember verified tokens (off by default); see {@link VerifiedTokenCache} for when that is
+   * safe. Use it with a config object that is created once and reused.
+   */
+  verifiedTokenCache?: VerifiedTokenCache | undefined
 }
 
 /**
@@ -107,6 +113,7 @@ export class TokenValidationConfig implements TokenValidationConfigInit {
   cache?: ProviderCache | undefined
   fetch?: typeof fetch | undefined
   timeoutMs?: number | undefined
+  verifiedTokenCache?: VerifiedTokenCache | undefined
 
   constructor(init: TokenValidationConfigInit) {
     Object.assign(this, init)

@@ -81,20 +81,24 @@ export function busy(): boolean {
 }
 
 /**
- * Verifies the signature on this thread with the first candidate key that accepts it; throws
- * `signature` when none does.
+ * Verifies the signature on this thread with the first candidate key that accepts it, and returns
+ * that key; throws `signature` when none does.
  */
-export function verifyNow(jwt: DecodedJwt, alg: string, keys: readonly VerificationKey[]): void {
+export function verifyNow(
+  jwt: DecodedJwt,
+  alg: string,
+  keys: readonly VerificationKey[],
+): VerificationKey {
   const spec = ALGORITHMS[alg]!
   if (spec.family === 'oct') {
     for (const key of keys) {
-      if (hmacMatches(spec.hash!, key, jwt.signingInput, jwt.signaturePart)) return
+      if (hmacMatches(spec.hash!, key, jwt.signingInput, jwt.signaturePart)) return key
     }
   } else {
     const signature = decodeSignature(jwt, alg, spec.signatureLength)
     const data = Buffer.from(jwt.signingInput, 'latin1')
     for (const key of keys) {
-      if (verifySync(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return
+      if (verifySync(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return key
     }
   }
   throw signatureError(alg, keys)
@@ -105,12 +109,12 @@ export async function verifyOnPool(
   jwt: DecodedJwt,
   alg: string,
   keys: readonly VerificationKey[],
-): Promise<void> {
+): Promise<VerificationKey> {
   const spec = ALGORITHMS[alg]!
   const signature = decodeSignature(jwt, alg, spec.signatureLength)
   const data = Buffer.from(jwt.signingInput, 'latin1')
   for (const key of keys) {
-    if (await verifyOnThreadPool(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return
+    if (await verifyOnThreadPool(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return key
   }
   throw signatureError(alg, keys)
 }

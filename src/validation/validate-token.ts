@@ -67,6 +67,19 @@ export async function validateToken(
   if (config === null || typeof config !== 'object') {
     throw new TypeError('validateToken needs a TokenValidationConfig')
   }
+  const tokenCache = config.verifiedTokenCache
+  if (tokenCache !== undefined && typeof jwt === 'string') {
+    const claims = tokenCache.lookup(
+      jwt,
+      config,
+      nowSeconds(config),
+      currentKeys(config, discoDocAddress),
+    )
+    if (claims !== undefined) {
+      if (config.claimsValidator) await runClaimsValidator(config.claimsValidator, claims)
+      return claims
+    }
+  }
   enterValidation()
   try {
     const decoded = decodeJwt(jwt)
@@ -94,26 +107,42 @@ export async function validateToken(
       rejectMiss(keys, keySet, kid, alg)
     }
 
+    let verifiedBy: VerificationKey | undefined
     if (keys !== undefined && typeof keys !== 'string') {
       if (isAsymmetric(alg)) {
         // One yield, so that validations started together (a batch, a busy server) all count as
         // in flight: then their signatures go to the thread pool and every core works, while a
         // lone validation verifies on this thread without the hop.
         await undefined
-        if (busy()) await verifyOnPool(decoded, alg, keys)
-        else verifyNow(decoded, alg, keys)
+        verifiedBy = busy() ? await verifyOnPool(decoded, alg, keys) : verifyNow(decoded, alg, keys)
       } else {
-        verifyNow(decoded, alg, keys)
+        verifiedBy = verifyNow(decoded, alg, keys)
       }
     }
 
-    const now = (config.currentDate?.getTime() ?? Date.now()) / 1000
-    checkClaims(decoded.claims, config, issuer, now)
+    checkClaims(decoded.claims, config, issuer, nowSeconds(config))
+    if (tokenCache !== undefined && verifiedBy !== undefined) {
+      tokenCache.remember(jwt, config, decoded.claims, verifiedBy)
+    }
     if (config.claimsValidator) await runClaimsValidator(config.claimsValidator, decoded.claims)
     return decoded.claims
   } finally {
     leaveValidation()
   }
+}
+
+function nowSeconds(config: TokenValidationConfigInit): number {
+  return (config.currentDate?.getTime() ?? Date.now()) / 1000
+}
+
+/** The keys that currently verify tokens for this config, when known without any I/O. */
+function currentKeys(
+  config: TokenValidationConfigInit,
+  address: string | undefined,
+): readonly VerificationKey[] | undefined {
+  if (config.performDisco) return providerFromCache(config, address)?.keySet.keys
+  const key = config.key
+  return key !== null && typeof key === 'object' ? staticKeySets.get(key)?.keys : undefined
 }
 
 /** A provider's issuer and current key set, as validation needs them. */
