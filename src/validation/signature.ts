@@ -5,6 +5,7 @@
  */
 import { createHmac, verify } from 'node:crypto'
 import { TokenValidationError } from '../errors.js'
+import { quote } from '../internal/quote.js'
 import { ALGORITHMS } from '../jwks/algorithms.js'
 import type { KeySet, VerificationKey, VerifyKey } from '../jwks/key-set.js'
 import type { DecodedJwt } from './jwt.js'
@@ -25,13 +26,13 @@ export function checkAlgorithm(alg: string, allowed: readonly string[] | undefin
     }
     throw new TokenValidationError(
       'unsupported_alg',
-      `the token algorithm "${alg}" is not supported`,
+      `the token algorithm ${quote(alg)} is not supported`,
     )
   }
   if (allowed !== undefined && !allowed.includes(alg)) {
     throw new TokenValidationError(
       'unsupported_alg',
-      `the token algorithm "${alg}" is not allowed (allowed: ${allowed.join(', ')})`,
+      `the token algorithm ${quote(alg)} is not allowed (allowed: ${allowed.join(', ')})`,
     )
   }
 }

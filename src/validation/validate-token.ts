@@ -16,6 +16,7 @@ import {
 } from '../errors.js'
 import type { NetworkOptions } from '../http/options.js'
 import type { RequestFailure } from '../http/result.js'
+import { quote } from '../internal/quote.js'
 import {
   importKeySet,
   type JsonWebKey,
@@ -250,13 +251,13 @@ function rejectMiss(
     const known = [...keySet.byKid.keys()]
     throw new TokenValidationError(
       'key_not_found',
-      `kid "${kid}" is not in the key set (keys: ${known.length > 0 ? known.join(', ') : 'none with a kid'})`,
+      `kid ${quote(kid)} is not in the key set (keys: ${known.length > 0 ? known.join(', ') : 'none with a kid'})`,
     )
   }
   if (keys === 'alg') {
     throw new TokenValidationError(
       'unsupported_alg',
-      `no ${kid === undefined ? '' : `"${kid}" `}key in the key set fits algorithm ${alg}`,
+      `no ${kid === undefined ? '' : `${quote(kid)} `}key in the key set fits algorithm ${alg}`,
     )
   }
 }
@@ -296,7 +297,7 @@ function checkTyp(header: JwtHeader, allowed: string | readonly string[]): void 
   if (typ === undefined || !list.some((value) => normalizeTyp(value) === typ)) {
     throw new TokenValidationError(
       'malformed',
-      `the token type (typ ${header.typ === undefined ? 'absent' : `"${header.typ}"`}) is not allowed (expected ${list.join(' or ')})`,
+      `the token type (typ ${header.typ === undefined ? 'absent' : quote(header.typ)}) is not allowed (expected ${list.join(' or ')})`,
     )
   }
 }

@@ -226,6 +226,18 @@ describe('validateToken in discovery mode', () => {
     expect(error.message).toContain('kid "rsa-2" is not in the key set (keys: rsa-1, ec-1)')
   })
 
+  it('quotes, escapes and shortens token-controlled values in messages', async () => {
+    const p = provider(() => [rsa])
+    const kid = `evil\n${'x'.repeat(500)}`
+    const error = await expectCode(
+      p.validate(await sign({ ...rsa, publicJwk: { ...rsa.publicJwk, kid } }, accessClaims())),
+      'key_not_found',
+    )
+    expect(error.message).not.toContain('\n')
+    expect(error.message).toContain('"evil\\nxxx')
+    expect(error.message.length).toBeLessThan(200)
+  })
+
   it('keeps serving the last good keys through an outage, for a bounded time', async () => {
     let down = false
     const keysFetch = () =>
