@@ -94,3 +94,23 @@ export {
 export type { Claims, JwtHeader } from './validation/jwt.js'
 // Token validation
 export { validateToken } from './validation/validate-token.js'
+
+// ---------------------------------------------------------------------------------------------
+// Platform flows (issue 4): token exchange, introspection and revocation details, dynamic
+// client registration and its management. Owned by the platform half of issue 4.
+// ---------------------------------------------------------------------------------------------
+
+export type { TokenIntrospectionSuccess } from './endpoints/introspection.js'
+export type { TokenRevocationFailure } from './endpoints/revocation.js'
+export type { TokenTypeHint } from './endpoints/token-form.js'
+export {
+  type ExchangedTokenSet,
+  processTokenExchangeResponse,
+  requestTokenExchange,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  TokenExchangeRequest,
+  type TokenExchangeRequestInit,
+  type TokenExchangeResponse,
+  type TokenTypeIdentifier,
+  TokenTypeIdentifiers,
+} from './token/token-exchange.js'
