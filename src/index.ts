@@ -101,6 +101,29 @@ export { validateToken } from './validation/validate-token.js'
 // ---------------------------------------------------------------------------------------------
 
 export type { TokenIntrospectionSuccess } from './endpoints/introspection.js'
+export type {
+  ClientRegistrationResponse,
+  ClientRegistrationSuccess,
+} from './endpoints/registration/client-response.js'
+export {
+  type ClientConfigurationRequestInit,
+  type ClientDeletionResponse,
+  type ClientUpdateRequestInit,
+  deleteClientRegistration,
+  getClientRegistration,
+  processClientDeletionResponse,
+  updateClientRegistration,
+} from './endpoints/registration/management.js'
+export type {
+  ClientMetadata,
+  RegisteredClientMetadata,
+} from './endpoints/registration/metadata.js'
+export {
+  ClientRegistrationRequest,
+  type ClientRegistrationRequestInit,
+  processClientRegistrationResponse,
+  registerClient,
+} from './endpoints/registration/register-client.js'
 export type { TokenRevocationFailure } from './endpoints/revocation.js'
 export type { TokenTypeHint } from './endpoints/token-form.js'
 export {
