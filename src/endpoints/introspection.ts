@@ -58,21 +58,23 @@ export interface TokenIntrospectionRequestInit extends AuthenticatedRequestInit 
   tokenTypeHint?: TokenTypeHint | undefined
 }
 
-/** An introspection request, for readers coming from py-identity-model; a plain object works as well. */
+/** An introspection request, for readers coming from py-identity-model; a plain object works as well.
+ * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ */
 export class TokenIntrospectionRequest implements TokenIntrospectionRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: ClientCredentials['clientAuthentication']
-  privateKey?: ClientCredentials['privateKey']
-  clientAssertionAlg?: string | undefined
-  clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
-  token?: string | undefined
-  tokenTypeHint?: TokenTypeHint | undefined
-  parameters?: TokenIntrospectionRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
+  declare address?: string | undefined
+  declare clientId?: string | undefined
+  declare clientSecret?: string | undefined
+  declare clientAuthentication?: ClientCredentials['clientAuthentication']
+  declare privateKey?: ClientCredentials['privateKey']
+  declare clientAssertionAlg?: string | undefined
+  declare clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
+  declare token?: string | undefined
+  declare tokenTypeHint?: TokenTypeHint | undefined
+  declare parameters?: TokenIntrospectionRequestInit['parameters']
+  declare fetch?: typeof fetch | undefined
+  declare signal?: AbortSignal | undefined
+  declare timeoutMs?: number | undefined
 
   constructor(init: TokenIntrospectionRequestInit) {
     Object.assign(this, init)

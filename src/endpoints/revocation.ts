@@ -32,21 +32,24 @@ export interface TokenRevocationRequestInit extends AuthenticatedRequestInit {
   tokenTypeHint?: TokenTypeHint | undefined
 }
 
-/** A revocation request, for readers coming from py-identity-model; a plain object works as well. */
+/**
+ * A revocation request, for readers coming from py-identity-model; a plain object works as well.
+ * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ */
 export class TokenRevocationRequest implements TokenRevocationRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: ClientCredentials['clientAuthentication']
-  privateKey?: ClientCredentials['privateKey']
-  clientAssertionAlg?: string | undefined
-  clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
-  token?: string | undefined
-  tokenTypeHint?: TokenTypeHint | undefined
-  parameters?: TokenRevocationRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
+  declare address?: string | undefined
+  declare clientId?: string | undefined
+  declare clientSecret?: string | undefined
+  declare clientAuthentication?: ClientCredentials['clientAuthentication']
+  declare privateKey?: ClientCredentials['privateKey']
+  declare clientAssertionAlg?: string | undefined
+  declare clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
+  declare token?: string | undefined
+  declare tokenTypeHint?: TokenTypeHint | undefined
+  declare parameters?: TokenRevocationRequestInit['parameters']
+  declare fetch?: typeof fetch | undefined
+  declare signal?: AbortSignal | undefined
+  declare timeoutMs?: number | undefined
 
   constructor(init: TokenRevocationRequestInit) {
     Object.assign(this, init)

@@ -52,27 +52,30 @@ export interface TokenExchangeRequestInit extends TokenRequestInit {
   scope?: string | readonly string[] | undefined
 }
 
-/** A token-exchange request, for readers coming from py-identity-model; a plain object works as well. */
+/**
+ * A token-exchange request, for readers coming from py-identity-model; a plain object works as well.
+ * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ */
 export class TokenExchangeRequest implements TokenExchangeRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: ClientCredentials['clientAuthentication']
-  privateKey?: ClientCredentials['privateKey']
-  clientAssertionAlg?: string | undefined
-  clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
-  subjectToken?: string | undefined
-  subjectTokenType?: TokenTypeIdentifier | undefined
-  actorToken?: string | undefined
-  actorTokenType?: TokenTypeIdentifier | undefined
-  requestedTokenType?: TokenTypeIdentifier | undefined
-  audience?: string | readonly string[] | undefined
-  resource?: string | readonly string[] | undefined
-  scope?: string | readonly string[] | undefined
-  parameters?: TokenExchangeRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
+  declare address?: string | undefined
+  declare clientId?: string | undefined
+  declare clientSecret?: string | undefined
+  declare clientAuthentication?: ClientCredentials['clientAuthentication']
+  declare privateKey?: ClientCredentials['privateKey']
+  declare clientAssertionAlg?: string | undefined
+  declare clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
+  declare subjectToken?: string | undefined
+  declare subjectTokenType?: TokenTypeIdentifier | undefined
+  declare actorToken?: string | undefined
+  declare actorTokenType?: TokenTypeIdentifier | undefined
+  declare requestedTokenType?: TokenTypeIdentifier | undefined
+  declare audience?: string | readonly string[] | undefined
+  declare resource?: string | readonly string[] | undefined
+  declare scope?: string | readonly string[] | undefined
+  declare parameters?: TokenExchangeRequestInit['parameters']
+  declare fetch?: typeof fetch | undefined
+  declare signal?: AbortSignal | undefined
+  declare timeoutMs?: number | undefined
 
   constructor(init: TokenExchangeRequestInit) {
     Object.assign(this, init)

@@ -21,14 +21,17 @@ export interface ClientRegistrationRequestInit extends NetworkOptions {
   initialAccessToken?: string | undefined
 }
 
-/** A registration request, for readers coming from py-identity-model; a plain object works as well. */
+/**
+ * A registration request, for readers coming from py-identity-model; a plain object works as well.
+ * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ */
 export class ClientRegistrationRequest implements ClientRegistrationRequestInit {
-  address?: string | undefined
-  metadata?: ClientMetadata | undefined
-  initialAccessToken?: string | undefined
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
+  declare address?: string | undefined
+  declare metadata?: ClientMetadata | undefined
+  declare initialAccessToken?: string | undefined
+  declare fetch?: typeof fetch | undefined
+  declare signal?: AbortSignal | undefined
+  declare timeoutMs?: number | undefined
 
   constructor(init: ClientRegistrationRequestInit) {
     Object.assign(this, init)
