@@ -60,6 +60,14 @@ export interface TokenIntrospectionRequestInit extends AuthenticatedRequestInit 
 
 /** An introspection request, for readers coming from py-identity-model; a plain object works as well.
  * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ *
+ * @example
+ * ```ts
+ * const result = await introspectToken(new TokenIntrospectionRequest({
+ *   address: disco.introspectionEndpoint, clientId: 'my-api', clientSecret, token,
+ * }))
+ * ```
+ * @see RFC 7662 §2.1
  */
 export class TokenIntrospectionRequest implements TokenIntrospectionRequestInit {
   declare address?: string | undefined

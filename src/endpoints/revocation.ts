@@ -35,6 +35,14 @@ export interface TokenRevocationRequestInit extends AuthenticatedRequestInit {
 /**
  * A revocation request, for readers coming from py-identity-model; a plain object works as well.
  * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ *
+ * @example
+ * ```ts
+ * const result = await revokeToken(new TokenRevocationRequest({
+ *   address: disco.revocationEndpoint, clientId, clientSecret, token: refreshToken, tokenTypeHint: 'refresh_token',
+ * }))
+ * ```
+ * @see RFC 7009 §2.1
  */
 export class TokenRevocationRequest implements TokenRevocationRequestInit {
   declare address?: string | undefined

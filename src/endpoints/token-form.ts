@@ -1,6 +1,14 @@
 /** The form both introspection (RFC 7662 §2.1) and revocation (RFC 7009 §2.1) send. */
 
-/** A `token_type_hint`: the registered values, or any other the server defines. */
+/**
+ * A `token_type_hint`: the registered values, or any other the server defines.
+ *
+ * @example
+ * ```ts
+ * await revokeToken({ ...client, token: refreshToken, tokenTypeHint: 'refresh_token' })
+ * ```
+ * @see RFC 7009 §2.1, RFC 7662 §2.1
+ */
 export type TokenTypeHint = 'access_token' | 'refresh_token' | (string & {})
 
 /**

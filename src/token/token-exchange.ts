@@ -9,13 +9,25 @@ import { failure } from '../http/result.js'
 import { requestToken, type TokenRequestInit } from './token-request.js'
 import { processTokenResponse, type TokenSet, type TokenSuccess } from './token-response.js'
 
-/** The grant type of token exchange (RFC 8693 §2.1). */
+/**
+ * The grant type of token exchange.
+ *
+ * @example
+ * ```ts
+ * if (disco.grantTypesSupported?.includes(TOKEN_EXCHANGE_GRANT_TYPE)) console.log('token exchange offered')
+ * ```
+ * @see RFC 8693 §2.1
+ */
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 
 /**
  * The token type identifiers of RFC 8693 §3, for `subjectTokenType`, `actorTokenType`,
  * `requestedTokenType`, and what `issued_token_type` says.
  *
+ * @example
+ * ```ts
+ * await requestTokenExchange({ ...client, subjectToken, subjectTokenType: TokenTypeIdentifiers.AccessToken })
+ * ```
  * @see RFC 8693 §3
  */
 export const TokenTypeIdentifiers = {
@@ -55,6 +67,16 @@ export interface TokenExchangeRequestInit extends TokenRequestInit {
 /**
  * A token-exchange request, for readers coming from py-identity-model; a plain object works as well.
  * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ *
+ * @example
+ * ```ts
+ * const request = new TokenExchangeRequest({
+ *   address: disco.tokenEndpoint, clientId, clientSecret,
+ *   subjectToken, subjectTokenType: TokenTypeIdentifiers.AccessToken, audience: 'orders-api',
+ * })
+ * const result = await requestTokenExchange(request)
+ * ```
+ * @see RFC 8693 §2.1
  */
 export class TokenExchangeRequest implements TokenExchangeRequestInit {
   declare address?: string | undefined

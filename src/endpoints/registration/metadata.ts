@@ -7,6 +7,12 @@ import type { JsonWebKeySet } from '../../jwks/key-set.js'
 /**
  * What a client registers: the RFC 7591 §2 members (and the common OpenID Connect ones) typed,
  * with their wire names; any other member is sent as given.
+ *
+ * @example
+ * ```ts
+ * const metadata: ClientMetadata = { client_name: 'cli', redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }
+ * ```
+ * @see RFC 7591 §2, OpenID Connect Dynamic Client Registration 1.0 §2
  */
 export interface ClientMetadata {
   readonly redirect_uris?: readonly string[]
@@ -41,7 +47,15 @@ export interface ClientMetadata {
   readonly [member: string]: unknown
 }
 
-/** A registered client as the server describes it: its metadata plus the client information. */
+/**
+ * A registered client as the server describes it: its metadata plus the client information.
+ *
+ * @example
+ * ```ts
+ * if (registered.isSuccessful) console.log(registered.metadata.client_id, registered.metadata.redirect_uris)
+ * ```
+ * @see RFC 7591 §3.2.1, RFC 7592 §3
+ */
 export interface RegisteredClientMetadata extends ClientMetadata {
   readonly client_id: string
   readonly client_secret?: string

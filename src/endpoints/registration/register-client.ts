@@ -24,6 +24,14 @@ export interface ClientRegistrationRequestInit extends NetworkOptions {
 /**
  * A registration request, for readers coming from py-identity-model; a plain object works as well.
  * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ *
+ * @example
+ * ```ts
+ * const result = await registerClient(new ClientRegistrationRequest({
+ *   address: disco.registrationEndpoint, metadata: { client_name: 'cli', redirect_uris: ['http://127.0.0.1/cb'] },
+ * }))
+ * ```
+ * @see RFC 7591 §3.1
  */
 export class ClientRegistrationRequest implements ClientRegistrationRequestInit {
   declare address?: string | undefined
