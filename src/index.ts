@@ -98,3 +98,46 @@ export {
   VerifiedTokenCache,
   type VerifiedTokenCacheOptions,
 } from './validation/verified-token-cache.js'
+
+// ---------------------------------------------------------------------------------------------
+// Platform flows (issue 4): token exchange, introspection and revocation details, dynamic
+// client registration and its management. Owned by the platform half of issue 4.
+// ---------------------------------------------------------------------------------------------
+
+export type { TokenIntrospectionSuccess } from './endpoints/introspection.js'
+export type {
+  ClientRegistrationResponse,
+  ClientRegistrationSuccess,
+} from './endpoints/registration/client-response.js'
+export {
+  type ClientConfigurationRequestInit,
+  type ClientDeletionResponse,
+  type ClientUpdateRequestInit,
+  deleteClientRegistration,
+  getClientRegistration,
+  processClientDeletionResponse,
+  updateClientRegistration,
+} from './endpoints/registration/management.js'
+export type {
+  ClientMetadata,
+  RegisteredClientMetadata,
+} from './endpoints/registration/metadata.js'
+export {
+  ClientRegistrationRequest,
+  type ClientRegistrationRequestInit,
+  processClientRegistrationResponse,
+  registerClient,
+} from './endpoints/registration/register-client.js'
+export type { TokenRevocationFailure } from './endpoints/revocation.js'
+export type { TokenTypeHint } from './endpoints/token-form.js'
+export {
+  type ExchangedTokenSet,
+  processTokenExchangeResponse,
+  requestTokenExchange,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  TokenExchangeRequest,
+  type TokenExchangeRequestInit,
+  type TokenExchangeResponse,
+  type TokenTypeIdentifier,
+  TokenTypeIdentifiers,
+} from './token/token-exchange.js'

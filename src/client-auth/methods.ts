@@ -2,11 +2,11 @@
  * Client authentication at the token endpoint (and at introspection, revocation, PAR), one
  * strategy per method.
  *
- * @see RFC 6749 §2.3, OpenID Connect Core §9, RFC 7523 §2.2
+ * @see RFC 6749 §2.3, OpenID Connect Core §9, RFC 7523 §2.2 and §3
  */
 import type { KeyObject } from 'node:crypto'
-import { randomUUID } from 'node:crypto'
-import { importJWK, type JWK, SignJWT } from 'jose'
+import type { JWK } from 'jose'
+import { hmacAssertion, JWT_BEARER_ASSERTION_TYPE, privateKeyAssertion } from './assertion.js'
 
 /** How the client proves its identity. */
 export type ClientAuthenticationMethod =
@@ -26,10 +26,23 @@ export interface ClientCredentials {
    * when a `privateKey` is, `none` otherwise.
    */
   clientAuthentication?: ClientAuthenticationMethod | undefined
-  /** The private key for `private_key_jwt`: a private JWK (with `alg` or `kid` as needed) or a `KeyObject`. */
+  /**
+   * The private key for `private_key_jwt`: a private JWK (its `kid` goes into the assertion's
+   * header) or a private `KeyObject`.
+   */
   privateKey?: JWK | KeyObject | undefined
-  /** The JWS algorithm of the client assertion (default: the JWK's `alg`, else RS256 / HS256). */
+  /**
+   * The JWS algorithm of the client assertion. Default for `client_secret_jwt`: HS256; for
+   * `private_key_jwt`: the JWK's `alg`, else what the key type implies (RSA → RS256,
+   * P-256 → ES256, P-384 → ES384, P-521 → ES512, Ed25519 → EdDSA).
+   */
   clientAssertionAlg?: string | undefined
+  /**
+   * The `aud` of the client assertion. Default: the URL of the endpoint being called, the value
+   * OpenID Connect Core §9 recommends and the only party that receives the assertion. Set it to
+   * the issuer identifier for providers that want that (Auth0; the RFC 7523 update).
+   */
+  clientAssertionAudience?: string | readonly string[] | undefined
 }
 
 /** What a strategy may add to the outgoing request. */
@@ -38,7 +51,7 @@ export interface AuthenticatedRequest {
   readonly body: URLSearchParams
 }
 
-/** One client-authentication method. `audience` is the endpoint (or issuer) the client talks to. */
+/** One client-authentication method. `audience` is the endpoint the client talks to. */
 export type ClientAuthStrategy = (
   credentials: ClientCredentials & { clientId: string },
   request: AuthenticatedRequest,
@@ -57,19 +70,23 @@ function requireSecret(credentials: ClientCredentials, method: string): string {
   return credentials.clientSecret
 }
 
-/** Builds the RFC 7523 client assertion claims: `iss` = `sub` = client id, `aud` the endpoint. */
-function assertion(clientId: string, audience: string): SignJWT {
-  return new SignJWT({})
-    .setIssuer(clientId)
-    .setSubject(clientId)
-    .setAudience(audience)
-    .setJti(randomUUID())
-    .setIssuedAt()
-    .setExpirationTime('60s')
+function assertionClaims(credentials: ClientCredentials & { clientId: string }, audience: string) {
+  return {
+    clientId: credentials.clientId,
+    audience: credentials.clientAssertionAudience ?? audience,
+    now: Math.floor(Date.now() / 1000),
+  }
 }
 
-const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+function sendAssertion(request: AuthenticatedRequest, clientId: string, assertion: string): void {
+  // RFC 7521 §4.2: client_id is optional beside an assertion; sending it lets the server find
+  // the client before it parses the JWT, and every server we know accepts it.
+  request.body.set('client_id', clientId)
+  request.body.set('client_assertion_type', JWT_BEARER_ASSERTION_TYPE)
+  request.body.set('client_assertion', assertion)
+}
 
+/** The strategies, by method name. */
 export const CLIENT_AUTH_STRATEGIES: Readonly<
   Record<ClientAuthenticationMethod, ClientAuthStrategy>
 > = {
@@ -85,36 +102,29 @@ export const CLIENT_AUTH_STRATEGIES: Readonly<
     request.body.set('client_secret', requireSecret(credentials, 'client_secret_post'))
   },
   async client_secret_jwt(credentials, request, audience) {
-    const secret = new TextEncoder().encode(requireSecret(credentials, 'client_secret_jwt'))
-    const alg = credentials.clientAssertionAlg ?? 'HS256'
-    const jwt = await assertion(credentials.clientId, audience)
-      .setProtectedHeader({ alg })
-      .sign(secret)
-    request.body.set('client_id', credentials.clientId)
-    request.body.set('client_assertion_type', ASSERTION_TYPE)
-    request.body.set('client_assertion', jwt)
+    const secret = requireSecret(credentials, 'client_secret_jwt')
+    const jwt = await hmacAssertion(
+      assertionClaims(credentials, audience),
+      secret,
+      credentials.clientAssertionAlg,
+    )
+    sendAssertion(request, credentials.clientId, jwt)
   },
   async private_key_jwt(credentials, request, audience) {
     const key = credentials.privateKey
-    if (key === undefined) throw new TypeError('private_key_jwt needs a privateKey')
-    const jwk = isKeyObject(key) ? undefined : key
-    const alg = credentials.clientAssertionAlg ?? jwk?.alg ?? 'RS256'
-    const signingKey = jwk ? await importJWK(jwk, alg) : key
-    const header = jwk?.kid === undefined ? { alg } : { alg, kid: jwk.kid }
-    const jwt = await assertion(credentials.clientId, audience)
-      .setProtectedHeader(header)
-      .sign(signingKey as KeyObject)
-    request.body.set('client_id', credentials.clientId)
-    request.body.set('client_assertion_type', ASSERTION_TYPE)
-    request.body.set('client_assertion', jwt)
+    if (key === undefined || key === null) {
+      throw new TypeError('private_key_jwt needs a privateKey')
+    }
+    const jwt = await privateKeyAssertion(
+      assertionClaims(credentials, audience),
+      key,
+      credentials.clientAssertionAlg,
+    )
+    sendAssertion(request, credentials.clientId, jwt)
   },
   none(credentials, request) {
     request.body.set('client_id', credentials.clientId)
   },
-}
-
-function isKeyObject(key: JWK | KeyObject): key is KeyObject {
-  return typeof (key as KeyObject).export === 'function'
 }
 
 /** The method to use when the caller did not say. */

@@ -5,16 +5,23 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
-import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js'
+import type { ClientCredentials } from '../client-auth/methods.js'
+import { errorResponseFailure, isFailure, type JsonObject, readJsonObject } from '../http/json.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
+import { type TokenTypeHint, tokenForm } from './token-form.js'
 
-/** The members of an introspection response (RFC 7662 §2.2), wire names; extras kept. */
+/**
+ * The members of an introspection response (RFC 7662 §2.2), wire names. The standard members
+ * are typed (and their types checked); every other member the server sent is kept as `unknown`.
+ */
 export interface IntrospectionClaims {
   readonly active: boolean
+  /** Space-delimited scopes. */
   readonly scope?: string
   readonly client_id?: string
   readonly username?: string
   readonly token_type?: string
+  /** Seconds since the epoch. */
   readonly exp?: number
   readonly iat?: number
   readonly nbf?: number
@@ -22,89 +29,156 @@ export interface IntrospectionClaims {
   readonly aud?: string | readonly string[]
   readonly iss?: string
   readonly jti?: string
+  /** Confirmation of a sender-constrained token (RFC 8705 §3.2, RFC 9449 §6.2). */
+  readonly cnf?: Readonly<Record<string, unknown>>
   readonly [member: string]: unknown
+}
+
+/** A successful introspection call: the server answered, the token is active or not. */
+export interface TokenIntrospectionSuccess extends NoFailure {
+  readonly isSuccessful: true
+  /** Whether the token is active. When `false`, `claims` is only `{ active: false }`. */
+  readonly active: boolean
+  /** The typed members; for an inactive token only `{ active: false }` (RFC 7662 §2.2). */
+  readonly claims: IntrospectionClaims
+  /** The response exactly as received (for an inactive token too). */
+  readonly raw: Readonly<Record<string, unknown>>
+  readonly httpStatus: number
 }
 
 /** The result of {@link introspectToken}. */
 export type TokenIntrospectionResponse =
-  | ({
-      readonly isSuccessful: true
-      /** Whether the token is active; when `false`, no other member may be trusted. */
-      readonly active: boolean
-      readonly claims: IntrospectionClaims
-      readonly raw: Readonly<Record<string, unknown>>
-    } & NoFailure)
+  | TokenIntrospectionSuccess
   | (RequestFailure & { readonly active?: undefined; readonly claims?: undefined })
 
 export interface TokenIntrospectionRequestInit extends AuthenticatedRequestInit {
   /** The token to introspect. */
   token?: string | undefined
   /** `access_token` or `refresh_token` (a hint the server may ignore). */
-  tokenTypeHint?: string | undefined
+  tokenTypeHint?: TokenTypeHint | undefined
 }
 
-/** An introspection request, for readers coming from py-identity-model; a plain object works as well. */
+/** An introspection request, for readers coming from py-identity-model; a plain object works as well.
+ * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ *
+ * @example
+ * ```ts
+ * const result = await introspectToken(new TokenIntrospectionRequest({
+ *   address: disco.introspectionEndpoint, clientId: 'my-api', clientSecret, token,
+ * }))
+ * ```
+ * @see RFC 7662 §2.1
+ */
 export class TokenIntrospectionRequest implements TokenIntrospectionRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: TokenIntrospectionRequestInit['clientAuthentication']
-  privateKey?: TokenIntrospectionRequestInit['privateKey']
-  clientAssertionAlg?: string | undefined
-  token?: string | undefined
-  tokenTypeHint?: string | undefined
-  parameters?: TokenIntrospectionRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
+  declare address?: string | undefined
+  declare clientId?: string | undefined
+  declare clientSecret?: string | undefined
+  declare clientAuthentication?: ClientCredentials['clientAuthentication']
+  declare privateKey?: ClientCredentials['privateKey']
+  declare clientAssertionAlg?: string | undefined
+  declare clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
+  declare token?: string | undefined
+  declare tokenTypeHint?: TokenTypeHint | undefined
+  declare parameters?: TokenIntrospectionRequestInit['parameters']
+  declare fetch?: typeof fetch | undefined
+  declare signal?: AbortSignal | undefined
+  declare timeoutMs?: number | undefined
 
   constructor(init: TokenIntrospectionRequestInit) {
     Object.assign(this, init)
   }
 }
 
-function requireToken(token: unknown): string {
-  if (typeof token !== 'string' || token.length === 0) throw new TypeError('token is required')
-  return token
-}
-
 /**
- * Introspects a token. An inactive token is a success with `active: false`.
+ * Introspects a token at the introspection endpoint, authenticating the caller (a resource
+ * server, usually) like any token-endpoint request. An inactive, expired, revoked or unknown
+ * token is a success with `active: false`; only a failed call is a failure.
+ *
+ * > **Warning:** check `active` before anything else: RFC 7662 §2.2 allows an inactive response
+ * > to carry nothing more, and the library exposes no other claim for it.
  *
  * @example
  * ```ts
- * const result = await introspectToken({ address: disco.introspectionEndpoint, clientId, clientSecret, token })
- * if (result.isSuccessful && result.active) console.log(result.claims.scope)
+ * const result = await introspectToken({
+ *   address: disco.introspectionEndpoint, clientId: 'my-api', clientSecret, token,
+ * })
+ * if (!result.isSuccessful) console.log(result.errorType, result.error)
+ * else if (result.active) console.log(result.claims.scope, result.claims.client_id, result.claims.exp)
+ * else console.log('the token is not active')
  * ```
- * @see RFC 7662 §2
- * @throws TypeError when `address`, `clientId` or `token` is missing.
+ * @see RFC 7662 §2.1 (request), §2.2 (response), §2.3 (errors)
+ * @throws TypeError when `address`, `clientId` or `token` is missing, or the client's credentials are.
  */
 export async function introspectToken(
   request: TokenIntrospectionRequestInit,
 ): Promise<TokenIntrospectionResponse> {
-  const body = new URLSearchParams({ token: requireToken(request.token) })
-  if (request.tokenTypeHint !== undefined) body.set('token_type_hint', request.tokenTypeHint)
-  const response = await sendAuthenticatedPost(request, body)
+  const response = await sendAuthenticatedPost(request, tokenForm(request))
   if (isFailure(response)) return response
   return processIntrospectionResponse(response)
 }
 
-/** The process step: an introspection response to its result; `active` must be a boolean. */
+type MemberCheck = (value: unknown) => boolean
+
+const isString: MemberCheck = (value) => typeof value === 'string'
+const isNumber: MemberCheck = (value) => typeof value === 'number' && Number.isFinite(value)
+const STANDARD_MEMBERS: Readonly<Record<string, MemberCheck>> = {
+  scope: isString,
+  client_id: isString,
+  username: isString,
+  token_type: isString,
+  exp: isNumber,
+  iat: isNumber,
+  nbf: isNumber,
+  sub: isString,
+  aud: (value) => isString(value) || (Array.isArray(value) && value.every(isString)),
+  iss: isString,
+  jti: isString,
+  cnf: (value) => value !== null && typeof value === 'object' && !Array.isArray(value),
+}
+const TIMES = ['exp', 'iat', 'nbf'] as const
+
+/**
+ * The process step: an introspection endpoint's `Response` to a {@link TokenIntrospectionResponse}.
+ * `active` must be a boolean; the standard members of an active token must have their RFC 7662
+ * types (a numeric string for `exp`, `iat` or `nbf` is read as the number, as some servers send
+ * them so); anything else is `invalid_response`. A non-200 answer is a failure (`protocol` with
+ * the OAuth error code when the body carries one, else `http`).
+ *
+ * @example
+ * ```ts
+ * const result = await processIntrospectionResponse(new Response('{"active":false}', { status: 200 }))
+ * // { isSuccessful: true, active: false, claims: { active: false }, raw: { active: false }, httpStatus: 200 }
+ * ```
+ * @see RFC 7662 §2.2
+ */
 export async function processIntrospectionResponse(
   response: Response,
 ): Promise<TokenIntrospectionResponse> {
   if (response.status !== 200) return errorResponseFailure(response, 'the introspection endpoint')
-  const json = await readJsonObject(response, 'the introspection response')
-  if (isFailure(json)) return json
-  if (typeof json.active !== 'boolean') {
-    return failure('invalid_response', 'the introspection response has no boolean "active"', {
-      httpStatus: 200,
-    })
+  const raw = await readJsonObject(response, 'the introspection response')
+  if (isFailure(raw)) return raw
+  const invalid = (why: string) =>
+    failure('invalid_response', `the introspection response ${why}`, { httpStatus: 200 })
+  if (typeof raw.active !== 'boolean') return invalid('has no boolean "active"')
+  if (!raw.active) {
+    // RFC 7662 §2.2: nothing else about an inactive token may be relied on, so nothing else is typed.
+    return { isSuccessful: true, active: false, claims: { active: false }, raw, httpStatus: 200 }
+  }
+  const claims: JsonObject = { ...raw }
+  for (const name of TIMES) {
+    const value = claims[name]
+    if (typeof value === 'string' && /^\d+$/.test(value)) claims[name] = Number(value)
+  }
+  for (const [name, check] of Object.entries(STANDARD_MEMBERS)) {
+    if (claims[name] !== undefined && !check(claims[name])) {
+      return invalid(`has a "${name}" of the wrong type`)
+    }
   }
   return {
     isSuccessful: true,
-    active: json.active,
-    claims: json as IntrospectionClaims,
-    raw: json,
+    active: true,
+    claims: claims as IntrospectionClaims,
+    raw,
+    httpStatus: 200,
   }
 }

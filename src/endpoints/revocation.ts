@@ -5,35 +5,59 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
+import type { ClientCredentials } from '../client-auth/methods.js'
 import { errorResponseFailure, isFailure } from '../http/json.js'
 import type { NoFailure, RequestFailure } from '../http/result.js'
+import { parseRetryAfter } from '../http/send.js'
+import { type TokenTypeHint, tokenForm } from './token-form.js'
+
+/** A failed revocation; `retryAfter` when the server asked to be retried later (RFC 7009 §2.2.1). */
+export type TokenRevocationFailure = RequestFailure & {
+  /**
+   * Seconds to wait before retrying, from the `Retry-After` header of a 503 (or 429) answer.
+   * RFC 7009 §2.2.1: after a 503 the client must assume the token still exists.
+   */
+  readonly retryAfter?: number
+}
 
 /** The result of {@link revokeToken}. */
 export type TokenRevocationResponse =
   | ({ readonly isSuccessful: true; readonly httpStatus: number } & NoFailure)
-  | RequestFailure
+  | TokenRevocationFailure
 
 export interface TokenRevocationRequestInit extends AuthenticatedRequestInit {
   /** The token to revoke. */
   token?: string | undefined
   /** `access_token` or `refresh_token` (a hint the server may ignore). */
-  tokenTypeHint?: string | undefined
+  tokenTypeHint?: TokenTypeHint | undefined
 }
 
-/** A revocation request, for readers coming from py-identity-model; a plain object works as well. */
+/**
+ * A revocation request, for readers coming from py-identity-model; a plain object works as well.
+ * It carries no behaviour and no own property beyond those given, so it spreads like the object.
+ *
+ * @example
+ * ```ts
+ * const result = await revokeToken(new TokenRevocationRequest({
+ *   address: disco.revocationEndpoint, clientId, clientSecret, token: refreshToken, tokenTypeHint: 'refresh_token',
+ * }))
+ * ```
+ * @see RFC 7009 §2.1
+ */
 export class TokenRevocationRequest implements TokenRevocationRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: TokenRevocationRequestInit['clientAuthentication']
-  privateKey?: TokenRevocationRequestInit['privateKey']
-  clientAssertionAlg?: string | undefined
-  token?: string | undefined
-  tokenTypeHint?: string | undefined
-  parameters?: TokenRevocationRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
+  declare address?: string | undefined
+  declare clientId?: string | undefined
+  declare clientSecret?: string | undefined
+  declare clientAuthentication?: ClientCredentials['clientAuthentication']
+  declare privateKey?: ClientCredentials['privateKey']
+  declare clientAssertionAlg?: string | undefined
+  declare clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
+  declare token?: string | undefined
+  declare tokenTypeHint?: TokenTypeHint | undefined
+  declare parameters?: TokenRevocationRequestInit['parameters']
+  declare fetch?: typeof fetch | undefined
+  declare signal?: AbortSignal | undefined
+  declare timeoutMs?: number | undefined
 
   constructor(init: TokenRevocationRequestInit) {
     Object.assign(this, init)
@@ -41,35 +65,54 @@ export class TokenRevocationRequest implements TokenRevocationRequestInit {
 }
 
 /**
- * Revokes a token. RFC 7009 §2.2: the server answers 200 whether or not the token was valid, so
- * success means "no longer usable", not "was active".
+ * Revokes a token (an access token, or a refresh token together with the grant it belongs to,
+ * as the server decides). RFC 7009 §2.2: the server answers 200 whether or not the token was
+ * valid, so success means "no longer usable", not "was active". The request is never retried
+ * automatically; after a 503 the failure carries `retryAfter`.
+ *
+ * > **Warning:** a failure means the token may still be valid: keep it out of reach (or retry)
+ * > rather than assuming it is gone.
  *
  * @example
  * ```ts
- * const result = await revokeToken({ address: disco.revocationEndpoint, clientId, clientSecret, token: refreshToken, tokenTypeHint: 'refresh_token' })
- * if (!result.isSuccessful) console.log(result.error)
+ * const result = await revokeToken({
+ *   address: disco.revocationEndpoint, clientId, clientSecret,
+ *   token: refreshToken, tokenTypeHint: 'refresh_token',
+ * })
+ * if (!result.isSuccessful) console.log(result.error, result.retryAfter)
  * ```
- * @see RFC 7009 §2
- * @throws TypeError when `address`, `clientId` or `token` is missing.
+ * @see RFC 7009 §2.1 (request), §2.2 (response), §2.2.1 (errors)
+ * @throws TypeError when `address`, `clientId` or `token` is missing, or the client's credentials are.
  */
 export async function revokeToken(
   request: TokenRevocationRequestInit,
 ): Promise<TokenRevocationResponse> {
-  if (typeof request.token !== 'string' || request.token.length === 0) {
-    throw new TypeError('token is required')
-  }
-  const body = new URLSearchParams({ token: request.token })
-  if (request.tokenTypeHint !== undefined) body.set('token_type_hint', request.tokenTypeHint)
-  const response = await sendAuthenticatedPost(request, body)
+  const response = await sendAuthenticatedPost(request, tokenForm(request))
   if (isFailure(response)) return response
   return processRevocationResponse(response)
 }
 
-/** The process step: 200 (any body, or none) is success; anything else a failure. */
+/**
+ * The process step: 200 with any body (none, `{}`, anything) is success; anything else is a
+ * failure: `protocol` with the OAuth error code (`unsupported_token_type`, `invalid_client` ...)
+ * when the body carries one, else `http`, plus `retryAfter` when the server sent `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * const result = await processRevocationResponse(new Response(null, { status: 200 }))
+ * // { isSuccessful: true, httpStatus: 200 }
+ * ```
+ * @see RFC 7009 §2.2, §2.2.1
+ */
 export async function processRevocationResponse(
   response: Response,
 ): Promise<TokenRevocationResponse> {
-  if (response.status !== 200) return errorResponseFailure(response, 'the revocation endpoint')
-  await response.body?.cancel()
-  return { isSuccessful: true, httpStatus: 200 }
+  if (response.status === 200) {
+    await response.body?.cancel()
+    return { isSuccessful: true, httpStatus: 200 }
+  }
+  const failed = await errorResponseFailure(response, 'the revocation endpoint')
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
+  if (retryAfterMs === undefined) return failed
+  return { ...failed, retryAfter: Math.ceil(retryAfterMs / 1000) }
 }

@@ -1,0 +1,22 @@
+/** The request classes carry no behaviour and no own property beyond what was given. */
+import { describe, expect, it } from 'vitest'
+import {
+  ClientRegistrationRequest,
+  TokenExchangeRequest,
+  TokenIntrospectionRequest,
+  TokenRevocationRequest,
+} from '../../src/index.js'
+
+describe('request classes', () => {
+  it.each([
+    ['TokenExchangeRequest', (init: object) => new TokenExchangeRequest(init)],
+    ['TokenIntrospectionRequest', (init: object) => new TokenIntrospectionRequest(init)],
+    ['TokenRevocationRequest', (init: object) => new TokenRevocationRequest(init)],
+    ['ClientRegistrationRequest', (init: object) => new ClientRegistrationRequest(init)],
+  ])('%s has only the given members, so spreading it keeps defaults', (_name, make) => {
+    const instance = make({ clientId: 'given' })
+    expect(Object.keys(instance)).toEqual(['clientId'])
+    const merged = { address: 'https://id.example.com/x', ...instance }
+    expect(merged).toEqual({ address: 'https://id.example.com/x', clientId: 'given' })
+  })
+})
