@@ -39,14 +39,11 @@ export interface DiscoveryDocumentRequestInit extends NetworkOptions {
  * A discovery request, for readers coming from py-identity-model. It carries no behaviour: a plain
  * object of the same shape works everywhere it does.
  */
-export class DiscoveryDocumentRequest implements DiscoveryDocumentRequestInit {
-  address?: string | undefined
-  policy?: DiscoveryPolicy | undefined
-  cache?: ProviderCache | false | undefined
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface DiscoveryDocumentRequest extends DiscoveryDocumentRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class DiscoveryDocumentRequest {
   constructor(init: DiscoveryDocumentRequestInit) {
     Object.assign(this, init)
   }

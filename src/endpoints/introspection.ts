@@ -5,7 +5,6 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
-import type { ClientCredentials } from '../client-auth/methods.js'
 import { errorResponseFailure, isFailure, type JsonObject, readJsonObject } from '../http/json.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 import { type TokenTypeHint, tokenForm } from './token-form.js'
@@ -69,21 +68,11 @@ export interface TokenIntrospectionRequestInit extends AuthenticatedRequestInit 
  * ```
  * @see RFC 7662 §2.1
  */
-export class TokenIntrospectionRequest implements TokenIntrospectionRequestInit {
-  declare address?: string | undefined
-  declare clientId?: string | undefined
-  declare clientSecret?: string | undefined
-  declare clientAuthentication?: ClientCredentials['clientAuthentication']
-  declare privateKey?: ClientCredentials['privateKey']
-  declare clientAssertionAlg?: string | undefined
-  declare clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
-  declare token?: string | undefined
-  declare tokenTypeHint?: TokenTypeHint | undefined
-  declare parameters?: TokenIntrospectionRequestInit['parameters']
-  declare fetch?: typeof fetch | undefined
-  declare signal?: AbortSignal | undefined
-  declare timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface TokenIntrospectionRequest extends TokenIntrospectionRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class TokenIntrospectionRequest {
   constructor(init: TokenIntrospectionRequestInit) {
     Object.assign(this, init)
   }

@@ -5,7 +5,6 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
-import type { ClientCredentials } from '../client-auth/methods.js'
 import { errorResponseFailure, isFailure } from '../http/json.js'
 import type { NoFailure, RequestFailure } from '../http/result.js'
 import { parseRetryAfter } from '../http/send.js'
@@ -44,21 +43,11 @@ export interface TokenRevocationRequestInit extends AuthenticatedRequestInit {
  * ```
  * @see RFC 7009 §2.1
  */
-export class TokenRevocationRequest implements TokenRevocationRequestInit {
-  declare address?: string | undefined
-  declare clientId?: string | undefined
-  declare clientSecret?: string | undefined
-  declare clientAuthentication?: ClientCredentials['clientAuthentication']
-  declare privateKey?: ClientCredentials['privateKey']
-  declare clientAssertionAlg?: string | undefined
-  declare clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
-  declare token?: string | undefined
-  declare tokenTypeHint?: TokenTypeHint | undefined
-  declare parameters?: TokenRevocationRequestInit['parameters']
-  declare fetch?: typeof fetch | undefined
-  declare signal?: AbortSignal | undefined
-  declare timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface TokenRevocationRequest extends TokenRevocationRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class TokenRevocationRequest {
   constructor(init: TokenRevocationRequestInit) {
     Object.assign(this, init)
   }

@@ -23,12 +23,11 @@ export interface JwksRequestInit extends NetworkOptions {
 }
 
 /** A JWKS request, for readers coming from py-identity-model; a plain object works as well. */
-export class JwksRequest implements JwksRequestInit {
-  address?: string | undefined
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface JwksRequest extends JwksRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class JwksRequest {
   constructor(init: JwksRequestInit) {
     Object.assign(this, init)
   }

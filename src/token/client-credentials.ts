@@ -14,21 +14,11 @@ export interface ClientCredentialsTokenRequestInit extends TokenRequestInit {
 }
 
 /** A client-credentials request, for readers coming from py-identity-model; a plain object works as well. */
-export class ClientCredentialsTokenRequest implements ClientCredentialsTokenRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: ClientCredentialsTokenRequestInit['clientAuthentication']
-  privateKey?: ClientCredentialsTokenRequestInit['privateKey']
-  clientAssertionAlg?: string | undefined
-  scope?: string | readonly string[] | undefined
-  resource?: string | readonly string[] | undefined
-  audience?: string | undefined
-  parameters?: ClientCredentialsTokenRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface ClientCredentialsTokenRequest extends ClientCredentialsTokenRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class ClientCredentialsTokenRequest {
   constructor(init: ClientCredentialsTokenRequestInit) {
     Object.assign(this, init)
   }

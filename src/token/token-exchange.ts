@@ -1,8 +1,3 @@
-/**
- * Token exchange (RFC 8693): trade a token for another one, for the same subject
- * (impersonation) or for the subject with an actor acting on its behalf (delegation).
- */
-import type { ClientCredentials } from '../client-auth/methods.js'
 import { isFailure } from '../http/json.js'
 import type { RequestFailure } from '../http/result.js'
 import { failure } from '../http/result.js'
@@ -78,27 +73,11 @@ export interface TokenExchangeRequestInit extends TokenRequestInit {
  * ```
  * @see RFC 8693 §2.1
  */
-export class TokenExchangeRequest implements TokenExchangeRequestInit {
-  declare address?: string | undefined
-  declare clientId?: string | undefined
-  declare clientSecret?: string | undefined
-  declare clientAuthentication?: ClientCredentials['clientAuthentication']
-  declare privateKey?: ClientCredentials['privateKey']
-  declare clientAssertionAlg?: string | undefined
-  declare clientAssertionAudience?: ClientCredentials['clientAssertionAudience']
-  declare subjectToken?: string | undefined
-  declare subjectTokenType?: TokenTypeIdentifier | undefined
-  declare actorToken?: string | undefined
-  declare actorTokenType?: TokenTypeIdentifier | undefined
-  declare requestedTokenType?: TokenTypeIdentifier | undefined
-  declare audience?: string | readonly string[] | undefined
-  declare resource?: string | readonly string[] | undefined
-  declare scope?: string | readonly string[] | undefined
-  declare parameters?: TokenExchangeRequestInit['parameters']
-  declare fetch?: typeof fetch | undefined
-  declare signal?: AbortSignal | undefined
-  declare timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface TokenExchangeRequest extends TokenExchangeRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class TokenExchangeRequest {
   constructor(init: TokenExchangeRequestInit) {
     Object.assign(this, init)
   }

@@ -95,26 +95,11 @@ export interface TokenValidationConfigInit {
  * const claims = await validateToken(jwt, config, 'https://id.example.com')
  * ```
  */
-export class TokenValidationConfig implements TokenValidationConfigInit {
-  performDisco!: boolean
-  key?: JsonWebKey | JsonWebKeySet | KeyObject | undefined
-  audience?: string | readonly string[] | undefined
-  issuer?: string | readonly string[] | undefined
-  algorithms?: readonly string[] | undefined
-  leeway?: number | undefined
-  subject?: string | undefined
-  nonce?: string | undefined
-  requiredClaims?: readonly string[] | undefined
-  typ?: string | readonly string[] | undefined
-  currentDate?: Date | undefined
-  claimsValidator?: ((claims: Claims) => void | Promise<void>) | undefined
-  options?: ValidationOptions | undefined
-  policy?: DiscoveryPolicy | undefined
-  cache?: ProviderCache | undefined
-  fetch?: typeof fetch | undefined
-  timeoutMs?: number | undefined
-  verifiedTokenCache?: VerifiedTokenCache | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface TokenValidationConfig extends TokenValidationConfigInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class TokenValidationConfig {
   constructor(init: TokenValidationConfigInit) {
     Object.assign(this, init)
   }

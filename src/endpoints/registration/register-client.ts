@@ -33,14 +33,11 @@ export interface ClientRegistrationRequestInit extends NetworkOptions {
  * ```
  * @see RFC 7591 §3.1
  */
-export class ClientRegistrationRequest implements ClientRegistrationRequestInit {
-  declare address?: string | undefined
-  declare metadata?: ClientMetadata | undefined
-  declare initialAccessToken?: string | undefined
-  declare fetch?: typeof fetch | undefined
-  declare signal?: AbortSignal | undefined
-  declare timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface ClientRegistrationRequest extends ClientRegistrationRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class ClientRegistrationRequest {
   constructor(init: ClientRegistrationRequestInit) {
     Object.assign(this, init)
   }

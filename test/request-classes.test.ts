@@ -1,14 +1,22 @@
 /** The request classes carry no behaviour and no own property beyond what was given. */
 import { describe, expect, it } from 'vitest'
 import {
+  ClientCredentialsTokenRequest,
   ClientRegistrationRequest,
+  DiscoveryDocumentRequest,
+  JwksRequest,
   TokenExchangeRequest,
   TokenIntrospectionRequest,
   TokenRevocationRequest,
-} from '../../src/index.js'
+  TokenValidationConfig,
+} from '../src/index.js'
 
 describe('request classes', () => {
   it.each([
+    ['DiscoveryDocumentRequest', (init: object) => new DiscoveryDocumentRequest(init)],
+    ['JwksRequest', (init: object) => new JwksRequest(init)],
+    ['ClientCredentialsTokenRequest', (init: object) => new ClientCredentialsTokenRequest(init)],
+    ['TokenValidationConfig', (init: object) => new TokenValidationConfig(init as never)],
     ['TokenExchangeRequest', (init: object) => new TokenExchangeRequest(init)],
     ['TokenIntrospectionRequest', (init: object) => new TokenIntrospectionRequest(init)],
     ['TokenRevocationRequest', (init: object) => new TokenRevocationRequest(init)],
