@@ -128,7 +128,6 @@ export {
   processClientRegistrationResponse,
   registerClient,
 } from './endpoints/registration/register-client.js'
-export type { TokenRevocationFailure } from './endpoints/revocation.js'
 export type { TokenTypeHint } from './endpoints/token-form.js'
 export {
   type ExchangedTokenSet,

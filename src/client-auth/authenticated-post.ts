@@ -21,11 +21,29 @@ export interface AuthenticatedRequestInit extends ClientCredentials, NetworkOpti
   parameters?: Parameters | undefined
 }
 
-/** Appends parameters, skipping `undefined` and repeating arrays. */
+/** Names client authentication sets itself: never taken from `parameters`. */
+const CLIENT_AUTH_PARAMETERS = new Set([
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+])
+
+/**
+ * Appends parameters, skipping `undefined` and repeating arrays.
+ *
+ * @throws TypeError when a parameter would repeat one the request already sets (the endpoint
+ *   would refuse the duplicate) or one that client authentication owns.
+ */
 export function appendParameters(body: URLSearchParams, parameters: Parameters | undefined): void {
   if (!parameters) return
   for (const [name, value] of Object.entries(parameters)) {
     if (value === undefined) continue
+    if (body.has(name) || CLIENT_AUTH_PARAMETERS.has(name)) {
+      throw new TypeError(
+        `parameters.${name} collides with a parameter this request sets itself; use the dedicated option`,
+      )
+    }
     if (Array.isArray(value)) for (const item of value) body.append(name, item)
     else body.append(name, String(value))
   }

@@ -7,22 +7,12 @@ import {
 } from '../client-auth/authenticated-post.js'
 import { errorResponseFailure, isFailure } from '../http/json.js'
 import type { NoFailure, RequestFailure } from '../http/result.js'
-import { parseRetryAfter } from '../http/send.js'
 import { type TokenTypeHint, tokenForm } from './token-form.js'
-
-/** A failed revocation; `retryAfter` when the server asked to be retried later (RFC 7009 §2.2.1). */
-export type TokenRevocationFailure = RequestFailure & {
-  /**
-   * Seconds to wait before retrying, from the `Retry-After` header of a 503 (or 429) answer.
-   * RFC 7009 §2.2.1: after a 503 the client must assume the token still exists.
-   */
-  readonly retryAfter?: number
-}
 
 /** The result of {@link revokeToken}. */
 export type TokenRevocationResponse =
   | ({ readonly isSuccessful: true; readonly httpStatus: number } & NoFailure)
-  | TokenRevocationFailure
+  | RequestFailure
 
 export interface TokenRevocationRequestInit extends AuthenticatedRequestInit {
   /** The token to revoke. */
@@ -100,8 +90,5 @@ export async function processRevocationResponse(
     await response.body?.cancel()
     return { isSuccessful: true, httpStatus: 200 }
   }
-  const failed = await errorResponseFailure(response, 'the revocation endpoint')
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
-  if (retryAfterMs === undefined) return failed
-  return { ...failed, retryAfter: Math.ceil(retryAfterMs / 1000) }
+  return errorResponseFailure(response, 'the revocation endpoint')
 }

@@ -1,5 +1,6 @@
 /** Reading JSON bodies and OAuth error bodies (RFC 6749 §5.2) from buffered responses. */
 import { failure, type RequestFailure } from './result.js'
+import { parseRetryAfter } from './send.js'
 
 export type JsonObject = Record<string, unknown>
 
@@ -32,13 +33,16 @@ export function isFailure(value: unknown): value is RequestFailure {
 
 /**
  * Turns a non-success response into a failure: an OAuth error body (`error`, `error_description`,
- * `error_uri`) becomes `errorType: 'protocol'`; anything else `errorType: 'http'`.
+ * `error_uri`) becomes `errorType: 'protocol'`; anything else `errorType: 'http'`. A
+ * `Retry-After` header becomes `retryAfter` (seconds).
  */
 export async function errorResponseFailure(
   response: Response,
   what: string,
 ): Promise<RequestFailure> {
   const status = response.status
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
+  const retryAfter = retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000)
   const text = await response.text()
   let body: unknown
   try {
@@ -47,13 +51,13 @@ export async function errorResponseFailure(
     body = undefined
   }
   const oauth = oauthError(body)
-  if (oauth) return failure('protocol', oauth.error, { httpStatus: status, ...oauth.extra })
+  if (oauth) {
+    return failure('protocol', oauth.error, { httpStatus: status, retryAfter, ...oauth.extra })
+  }
   return failure(
     'http',
     `${what} answered HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`,
-    {
-      httpStatus: status,
-    },
+    { httpStatus: status, retryAfter },
   )
 }
 

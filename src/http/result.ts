@@ -33,6 +33,8 @@ export interface RequestFailure {
   readonly errorDescription?: string
   /** The OAuth `error_uri`, when the server sent one. */
   readonly errorUri?: string
+  /** Seconds to wait before trying again, when the server sent `Retry-After` (RFC 9110 §10.2.3). */
+  readonly retryAfter?: number
   /** The underlying error (a network error, a JSON syntax error), for diagnostics. */
   readonly cause?: unknown
 }
@@ -44,6 +46,7 @@ export function failure(
     httpStatus?: number | undefined
     errorDescription?: string | undefined
     errorUri?: string | undefined
+    retryAfter?: number | undefined
     cause?: unknown
   },
 ): RequestFailure {
@@ -54,11 +57,13 @@ export function failure(
     httpStatus?: number
     errorDescription?: string
     errorUri?: string
+    retryAfter?: number
     cause?: unknown
   } = { isSuccessful: false, error, errorType }
   if (extra?.httpStatus !== undefined) result.httpStatus = extra.httpStatus
   if (extra?.errorDescription !== undefined) result.errorDescription = extra.errorDescription
   if (extra?.errorUri !== undefined) result.errorUri = extra.errorUri
+  if (extra?.retryAfter !== undefined) result.retryAfter = extra.retryAfter
   if (extra?.cause !== undefined) result.cause = extra.cause
   return result
 }
@@ -72,5 +77,6 @@ export interface NoFailure {
   readonly errorType?: undefined
   readonly errorDescription?: undefined
   readonly errorUri?: undefined
+  readonly retryAfter?: undefined
   readonly cause?: undefined
 }
