@@ -149,8 +149,12 @@ function retryDelay(result: Response | RequestFailure, attempt: number): number 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null): number | undefined {
   if (value === null) return undefined
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
-  const date = Date.parse(value)
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // Every HTTP-date form starts with the day name; Date.parse alone would read "-3" or "1.5"
+  // as a date in the past, i.e. "retry at once".
+  if (!/^[A-Za-z]/.test(trimmed)) return undefined
+  const date = Date.parse(trimmed)
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
 }
 
