@@ -28,7 +28,11 @@ export interface ClientCredentials {
   clientAuthentication?: ClientAuthenticationMethod | undefined
   /** The private key for `private_key_jwt`: a private JWK (with `alg` or `kid` as needed) or a `KeyObject`. */
   privateKey?: JWK | KeyObject | undefined
-  /** The JWS algorithm of the client assertion (default: the JWK's `alg`, else RS256 / HS256). */
+  /**
+   * The JWS algorithm of the client assertion (default: HS256 for `client_secret_jwt`; for
+   * `private_key_jwt` the JWK's `alg`, else the one the key's type implies: ES256/384/512 by
+   * curve, EdDSA, RS256).
+   */
   clientAssertionAlg?: string | undefined
 }
 
@@ -98,7 +102,7 @@ export const CLIENT_AUTH_STRATEGIES: Readonly<
     const key = credentials.privateKey
     if (key === undefined) throw new TypeError('private_key_jwt needs a privateKey')
     const jwk = isKeyObject(key) ? undefined : key
-    const alg = credentials.clientAssertionAlg ?? jwk?.alg ?? 'RS256'
+    const alg = credentials.clientAssertionAlg ?? defaultSigningAlg(key)
     const signingKey = jwk ? await importJWK(jwk, alg) : key
     const header = jwk?.kid === undefined ? { alg } : { alg, kid: jwk.kid }
     const jwt = await assertion(credentials.clientId, audience)
@@ -111,6 +115,30 @@ export const CLIENT_AUTH_STRATEGIES: Readonly<
   none(credentials, request) {
     request.body.set('client_id', credentials.clientId)
   },
+}
+
+const CURVE_ALGS: Readonly<Record<string, string>> = {
+  'P-256': 'ES256',
+  'P-384': 'ES384',
+  'P-521': 'ES512',
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+  Ed25519: 'EdDSA',
+  Ed448: 'EdDSA',
+  ed25519: 'EdDSA',
+  ed448: 'EdDSA',
+}
+
+/**
+ * The JWS algorithm of a private key when the caller names none: the JWK's `alg`, else the one
+ * its type and curve imply (RFC 7518 §3.1, RFC 8037 §3.1); RS256 for RSA.
+ */
+function defaultSigningAlg(key: JWK | KeyObject): string {
+  if (!isKeyObject(key)) return key.alg ?? CURVE_ALGS[key.crv ?? ''] ?? 'RS256'
+  const type = key.asymmetricKeyType
+  const curve = type === 'ec' ? key.asymmetricKeyDetails?.namedCurve : type
+  return CURVE_ALGS[curve ?? ''] ?? (type === 'rsa-pss' ? 'PS256' : 'RS256')
 }
 
 function isKeyObject(key: JWK | KeyObject): key is KeyObject {

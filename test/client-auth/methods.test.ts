@@ -191,6 +191,30 @@ describe('JWT client assertions', () => {
   })
 })
 
+describe('private_key_jwt: the default algorithm follows the key', () => {
+  it.each([
+    ['an EC P-256 KeyObject', 'ES256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    ['an EC P-384 KeyObject', 'ES384', () => generateKeyPairSync('ec', { namedCurve: 'P-384' })],
+    ['an EC P-521 KeyObject', 'ES512', () => generateKeyPairSync('ec', { namedCurve: 'P-521' })],
+    ['an Ed25519 KeyObject', 'EdDSA', () => generateKeyPairSync('ed25519')],
+  ])('signs with %s as %s', async (_name, alg, generate) => {
+    const { privateKey, publicKey } = generate()
+    const { form } = await sent({ clientId: 'jwt-client', privateKey })
+    const assertion = form.get('client_assertion')!
+    const { protectedHeader, payload } = await jwtVerify(assertion, publicKey)
+    expect(protectedHeader.alg).toBe(alg)
+    expect(payload.sub).toBe('jwt-client')
+  })
+
+  it('signs with an EC JWK that has no alg by its curve', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+    const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'k' } as JWK
+    const { form } = await sent({ clientId: 'jwt-client', privateKey: jwk })
+    const { protectedHeader } = await jwtVerify(form.get('client_assertion')!, publicKey)
+    expect(protectedHeader).toEqual({ alg: 'ES384', kid: 'k' })
+  })
+})
+
 describe('client authentication: caller mistakes', () => {
   it.each([
     [{ clientSecret: 's' }, 'clientId is required'],
