@@ -141,6 +141,9 @@ export function parseDiscoveryDocument(
   if (typeof json.issuer !== 'string' || json.issuer.length === 0) {
     return failure('invalid_response', 'discovery document: issuer must be a non-empty string')
   }
+  if (!URL.canParse(json.issuer)) {
+    return failure('invalid_response', 'discovery document: issuer must be an absolute URL')
+  }
   const document: Record<string, unknown> = { issuer: json.issuer, raw: json }
   const mistyped: string[] = []
   for (const [name, kind] of Object.entries(FIELDS)) {

@@ -129,9 +129,20 @@ function endpointAllowed(url: URL, issuer: URL, policy: ResolvedPolicy): boolean
   if (url.origin === issuer.origin) return true
   const href = url.href
   for (const base of policy.additionalEndpointBaseAddresses) {
-    if (href.startsWith(base)) return true
+    if (underBase(href, base)) return true
   }
   return policy.allowKnownProviderEndpoints && knownProviderAllows(issuer.hostname, url)
+}
+
+/**
+ * `href` is `base` or below it. A plain string prefix is not enough: `https://keys.example.com`
+ * would admit `https://keys.example.com.evil.net/` and `https://keys.example.com:444/`.
+ */
+function underBase(href: string, base: string): boolean {
+  if (!href.startsWith(base)) return false
+  if (href.length === base.length || base.endsWith('/')) return true
+  const next = href[base.length]
+  return next === '/' || next === '?' || next === '#'
 }
 
 /**

@@ -13,10 +13,11 @@ export async function readJsonObject(
   let value: unknown
   try {
     value = JSON.parse(text)
-  } catch (error) {
+  } catch {
+    // The SyntaxError is not kept as the cause: its message quotes the body around the error,
+    // and a body can carry a token or a secret.
     return failure('invalid_json', `${what} is not valid JSON (HTTP ${response.status})`, {
       httpStatus: response.status,
-      cause: error,
     })
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

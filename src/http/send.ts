@@ -41,6 +41,7 @@ export async function send(
   request: HttpRequest,
   options: SendOptions = {},
 ): Promise<Response | RequestFailure> {
+  if (options.signal?.aborted) throw options.signal.reason
   const started = Date.now()
   const retries = request.method === 'GET' ? (options.maxRetries ?? 2) : 0
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
@@ -70,7 +71,8 @@ async function attemptOnce(
   try {
     const init: RequestInit = { method: request.method, headers, redirect: 'manual', signal }
     if (request.body !== undefined) init.body = request.body
-    const response = await doFetch(request.url, init)
+    // Raced against the signal: a custom fetch that ignores it must not defeat the timeout.
+    const response = await untilAborted(doFetch(request.url, init), signal)
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => {})
       const location = response.headers.get('location')
@@ -80,7 +82,7 @@ async function attemptOnce(
         { httpStatus: response.status },
       )
     }
-    const body = await readCapped(response, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)
+    const body = await readCapped(response, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, signal)
     if (typeof body === 'number') {
       return failure(
         'invalid_response',
@@ -103,7 +105,11 @@ async function attemptOnce(
 }
 
 /** Reads the body, giving up once it passes `max` bytes (returns `max` then). */
-async function readCapped(response: Response, max: number): Promise<Uint8Array | number> {
+async function readCapped(
+  response: Response,
+  max: number,
+  signal: AbortSignal,
+): Promise<Uint8Array | number> {
   const declared = Number(response.headers.get('content-length'))
   if (declared > max) {
     await response.body?.cancel().catch(() => {})
@@ -114,7 +120,10 @@ async function readCapped(response: Response, max: number): Promise<Uint8Array |
   const chunks: Uint8Array[] = []
   let total = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    const { done, value } = await untilAborted(reader.read(), signal).catch(async (error) => {
+      await reader.cancel().catch(() => {})
+      throw error
+    })
     if (done) break
     total += value.byteLength
     if (total > max) {
@@ -140,9 +149,35 @@ function retryDelay(result: Response | RequestFailure, attempt: number): number 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null): number | undefined {
   if (value === null) return undefined
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
-  const date = Date.parse(value)
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // Every HTTP-date form starts with the day name; Date.parse alone would read "-3" or "1.5"
+  // as a date in the past, i.e. "retry at once".
+  if (!/^[A-Za-z]/.test(trimmed)) return undefined
+  const date = Date.parse(trimmed)
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
+
+/** Rejects with the signal's reason once it aborts (at once when it already has). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {})
+    return Promise.reject(signal.reason)
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
