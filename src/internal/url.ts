@@ -1,10 +1,15 @@
 /** URL helpers shared by discovery, the HTTP layer and the policy checks. */
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
+const LOOPBACK_HOSTS = new Set(['[::1]', 'localhost'])
+const LOOPBACK_V4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
 
-/** True when `url` points at this machine (127.0.0.0/8, ::1 or `localhost`). */
+/**
+ * True when `url` points at this machine: an IPv4 address in 127.0.0.0/8 (the URL parser has
+ * already normalised it to four decimal parts), ::1 or `localhost`. A DNS name that merely starts
+ * with "127." is not loopback.
+ */
 export function isLoopback(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.')
+  return LOOPBACK_HOSTS.has(url.hostname) || LOOPBACK_V4.test(url.hostname)
 }
 
 /**

@@ -154,23 +154,26 @@ interface Provider {
   readonly cache: ProviderCache
 }
 
-const targets = new Map<string, DiscoveryTarget>()
-const policyKeys = new WeakMap<object, string>()
+/** Discovery targets and cache keys by address (memoised: addresses come from configuration). */
+const targets = new Map<
+  string,
+  { readonly target: DiscoveryTarget; readonly byPolicy: WeakMap<object, string> }
+>()
 
-/** The discovery cache key of an address (memoised: addresses come from configuration). */
+/** The discovery cache key of an address under the config's policy. */
 function discoveryKey(config: TokenValidationConfigInit, address: string | undefined): string {
-  let target = targets.get(address as string)
-  if (target === undefined) {
-    target = resolveDiscoveryTarget(address)
+  let known = targets.get(address as string)
+  if (known === undefined) {
+    known = { target: resolveDiscoveryTarget(address), byPolicy: new WeakMap() }
     if (targets.size >= 100) targets.clear()
-    targets.set(address as string, target)
+    targets.set(address as string, known)
   }
   const policy = config.policy
-  if (policy === undefined) return target.url
-  let key = policyKeys.get(policy)
+  if (policy === undefined) return known.target.url
+  let key = known.byPolicy.get(policy)
   if (key === undefined) {
-    key = discoveryCacheKey(target.url, policy)
-    policyKeys.set(policy, key)
+    key = discoveryCacheKey(known.target.url, policy)
+    known.byPolicy.set(policy, key)
   }
   return key
 }

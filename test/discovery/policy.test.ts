@@ -35,12 +35,9 @@ describe('discovery policy: HTTPS', () => {
     },
   )
 
-  // BUG (src/internal/url.ts:7, not ours to fix): isLoopback() accepts any host name that
-  // starts with "127.", so a DNS name such as 127.attacker.example (which resolves wherever its
-  // owner likes) passes as loopback and its discovery, keys and token endpoint may be plain
-  // HTTP. Only an IPv4 address in 127.0.0.0/8 should count; the WHATWG URL parser already turns
-  // every IPv4 spelling into dotted decimal, so the fix is a full dotted-quad match.
-  it.fails('refuses plain HTTP to a DNS name that merely starts with "127."', async () => {
+  // Regression: a DNS name such as 127.attacker.example (which resolves wherever its owner
+  // likes) once passed as loopback, allowing plain HTTP for discovery, keys and tokens.
+  it('refuses plain HTTP to a DNS name that merely starts with "127."', async () => {
     const issuer = 'http://127.attacker.example'
     const { result, fake } = await discover(`${issuer}${WELL_KNOWN}`, metadata(issuer), issuer)
     expect(result.errorType).toBe('policy')
