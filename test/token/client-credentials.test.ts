@@ -110,9 +110,22 @@ describe('the client credentials form', () => {
       () => new Response('busy', { status: 503, headers: { 'retry-after': '1' } }),
     )
     const result = await request()
-    expect(result).toMatchObject({ isSuccessful: false, errorType: 'http', httpStatus: 503 })
+    expect(result).toMatchObject({
+      isSuccessful: false,
+      errorType: 'http',
+      httpStatus: 503,
+      retryAfter: 1,
+    })
     expect(fake.calls).toHaveLength(1)
     expect(fake.calls[0]?.method).toBe('POST')
+  })
+
+  it('refuses extra parameters that would repeat what the request or client auth sets', async () => {
+    const { fake, request } = endpoint()
+    for (const name of ['grant_type', 'scope', 'client_id', 'client_secret', 'client_assertion']) {
+      await expect(request({ scope: 'a', parameters: { [name]: 'x' } })).rejects.toThrow(TypeError)
+    }
+    expect(fake.calls).toHaveLength(0)
   })
 
   it('throws TypeError for a missing or invalid address, before any request', async () => {
