@@ -1,6 +1,7 @@
 /**
  * The API under load in scenario 5, in its own process: an Express app whose one route is
- * protected by identity-model's `requireToken` or by express-oauth2-jwt-bearer's `auth()`.
+ * protected by identity-model's `requireToken`, by express-oauth2-jwt-bearer's `auth()`, or not
+ * at all (the ceiling of the machine and Express).
  * Prints its port as the first line of stdout.
  */
 import type { AddressInfo } from 'node:net'
@@ -8,12 +9,14 @@ import express from 'express'
 import { auth } from 'express-oauth2-jwt-bearer'
 import { requireToken } from '../src/middleware/express.js'
 
-const [mode, issuer] = process.argv.slice(2) as ['ours' | 'auth0', string]
+const [mode, issuer] = process.argv.slice(2) as ['ours' | 'auth0' | 'none', string]
 const app = express()
 const guard =
   mode === 'ours'
     ? requireToken({ discoDocAddress: issuer, audience: 'my-api' })
-    : auth({ issuerBaseURL: issuer, audience: 'my-api', tokenSigningAlg: 'RS256' })
+    : mode === 'auth0'
+      ? auth({ issuerBaseURL: issuer, audience: 'my-api', tokenSigningAlg: 'RS256' })
+      : (_req: unknown, _res: unknown, next: () => void) => next()
 app.get('/api', guard as express.RequestHandler, (_req, res) => {
   res.json({ ok: true })
 })

@@ -54,9 +54,15 @@ export async function http(
   const key = makeKey('RS256')
   const provider = await startLocalProvider([key.publicJwk])
   const tokens = await makeTokens(key, provider.issuer, 1000)
-  const totals = { ours: { rps: 0, p99: 0, bad: 0 }, auth0: { rps: 0, p99: 0, bad: 0 } }
+  const totals = {
+    ours: { rps: 0, p99: 0, bad: 0 },
+    auth0: { rps: 0, p99: 0, bad: 0 },
+    none: { rps: 0, p99: 0, bad: 0 },
+  }
   for (let round = 0; round < rounds; round++) {
-    for (const mode of round % 2 ? (['auth0', 'ours'] as const) : (['ours', 'auth0'] as const)) {
+    const order =
+      round % 2 ? (['auth0', 'ours', 'none'] as const) : (['ours', 'auth0', 'none'] as const)
+    for (const mode of order) {
       const server = await startServer(mode, provider.issuer)
       await load(server.port, tokens, 1) // warm: discovery, keys, JIT
       const r = await load(server.port, tokens, seconds)
@@ -87,6 +93,7 @@ export async function http(
       [
         row('identity-model requireToken', totals.ours),
         row('express-oauth2-jwt-bearer auth()', totals.auth0),
+        row('no authentication (the ceiling)', totals.none),
       ],
     )}`,
     checks: [
