@@ -94,3 +94,24 @@ export {
 export type { Claims, JwtHeader } from './validation/jwt.js'
 // Token validation
 export { validateToken } from './validation/validate-token.js'
+
+// ---------------------------------------------------------------------------------------------
+// Web-app sign-in flows (issue 4): authorization code with PKCE, refresh, UserInfo, device
+// authorization, ID and logout tokens, logout.
+// ---------------------------------------------------------------------------------------------
+
+export {
+  type AuthorizationRequest,
+  type AuthorizationRequestInit,
+  createAuthorizationRequest,
+  type SpaceDelimited,
+} from './authorization/authorization-request.js'
+export {
+  type AuthorizationResponse,
+  type AuthorizationResponseInput,
+  type AuthorizationResponseOptions,
+  type AuthorizationServerIssuer,
+  type AuthorizationSuccess,
+  parseAuthorizationResponse,
+} from './authorization/authorization-response.js'
+export { createCodeChallenge, createCodeVerifier } from './authorization/pkce.js'
