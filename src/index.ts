@@ -115,3 +115,18 @@ export {
   parseAuthorizationResponse,
 } from './authorization/authorization-response.js'
 export { createCodeChallenge, createCodeVerifier } from './authorization/pkce.js'
+export {
+  AuthorizationCodeTokenRequest,
+  type AuthorizationCodeTokenRequestInit,
+  requestAuthorizationCodeToken,
+} from './token/authorization-code.js'
+export {
+  RefreshTokenRequest,
+  type RefreshTokenRequestInit,
+  requestRefreshToken,
+} from './token/refresh.js'
+export {
+  createSingleFlightRefresh,
+  type SingleFlightRefresh,
+  type SingleFlightRefreshOptions,
+} from './token/refresh-single-flight.js'
