@@ -116,10 +116,25 @@ export {
 } from './authorization/authorization-response.js'
 export { createCodeChallenge, createCodeVerifier } from './authorization/pkce.js'
 export {
+  DeviceAuthorizationRequest,
+  type DeviceAuthorizationRequestInit,
+  type DeviceAuthorizationResponse,
+  processDeviceAuthorizationResponse,
+  requestDeviceAuthorization,
+} from './endpoints/device-authorization.js'
+export {
   AuthorizationCodeTokenRequest,
   type AuthorizationCodeTokenRequestInit,
   requestAuthorizationCodeToken,
 } from './token/authorization-code.js'
+export {
+  DEVICE_CODE_GRANT_TYPE,
+  DeviceTokenRequest,
+  type DeviceTokenRequestInit,
+  type PollDeviceTokenInit,
+  pollDeviceToken,
+  requestDeviceToken,
+} from './token/device.js'
 export {
   RefreshTokenRequest,
   type RefreshTokenRequestInit,
