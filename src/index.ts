@@ -145,3 +145,20 @@ export {
   type SingleFlightRefresh,
   type SingleFlightRefreshOptions,
 } from './token/refresh-single-flight.js'
+export {
+  type IdTokenClaims,
+  IdTokenValidationConfig,
+  type IdTokenValidationConfigInit,
+  validateIdToken,
+} from './validation/id-token.js'
+export {
+  createLogoutReplayCache,
+  type LogoutReplayCacheOptions,
+  type LogoutReplayCheck,
+} from './validation/logout-replay.js'
+export {
+  BACKCHANNEL_LOGOUT_EVENT,
+  type LogoutTokenClaims,
+  type LogoutTokenValidationConfigInit,
+  validateLogoutToken,
+} from './validation/logout-token.js'
