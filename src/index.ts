@@ -122,6 +122,17 @@ export {
   processDeviceAuthorizationResponse,
   requestDeviceAuthorization,
 } from './endpoints/device-authorization.js'
+export { createEndSessionUrl, type EndSessionUrlInit } from './endpoints/end-session.js'
+export {
+  getUserInfo,
+  processUserInfoResponse,
+  type UserInfoClaims,
+  type UserInfoExpectations,
+  type UserInfoJwtValidation,
+  UserInfoRequest,
+  type UserInfoRequestInit,
+  type UserInfoResponse,
+} from './endpoints/userinfo.js'
 export {
   AuthorizationCodeTokenRequest,
   type AuthorizationCodeTokenRequestInit,
