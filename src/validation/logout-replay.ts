@@ -21,7 +21,7 @@ export interface LogoutReplayCacheOptions {
  *
  * Bounded: past `maxEntries`, expired entries are dropped first, then the oldest. It protects
  * one process only: behind a load balancer, give `validateLogoutToken` an `isReplay` backed by
- * a shared store (for example Redis `SET jti 1 NX EXAT exp`, a replay when it answers null).
+ * a shared store (for example Redis `SET <jti> 1 NX EXAT <exp>`: a replay when it answers nil).
  *
  * @example
  * ```ts
