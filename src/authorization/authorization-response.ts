@@ -83,7 +83,8 @@ export type AuthorizationResponse =
  * ```
  * @see RFC 6749 §4.1.2, §4.1.2.1, §10.12; RFC 9207 §2.4; OAuth 2.0 Form Post Response Mode §2
  * @throws TypeError when `expectedState` is missing, when the issuer is required but no expected
- *   issuer is given, or when the input is not one of the accepted shapes.
+ *   issuer is given, or when the input is not one of the accepted shapes (a field of a parsed
+ *   form body that is not a string is the sender's doing: an `invalid_response` failure).
  */
 export function parseAuthorizationResponse(
   input: AuthorizationResponseInput,
@@ -104,6 +105,13 @@ export function parseAuthorizationResponse(
   }
 
   const entries = responseEntries(input, options.responseMode)
+  if (typeof entries === 'string') {
+    // A body parser turned attacker-controlled fields into objects (`code[a]=b`): refuse, do not throw.
+    return failure(
+      'invalid_response',
+      `the authorization response field "${entries}" is neither a string nor a list of strings`,
+    )
+  }
   const seen = new Map<string, string>()
   for (const [name, value] of entries) {
     if (seen.has(name)) {
@@ -166,11 +174,14 @@ export function parseAuthorizationResponse(
   }
 }
 
-/** The name/value pairs of the response, duplicates kept so they can be refused. */
+/**
+ * The name/value pairs of the response, duplicates kept so they can be refused; the name of the
+ * first field that is not a string (or a list of strings) in a parsed form body.
+ */
 function responseEntries(
   input: AuthorizationResponseInput,
   mode: 'query' | 'fragment' | undefined,
-): Array<[string, string]> {
+): Array<[string, string]> | string {
   if (input instanceof URLSearchParams) return [...input]
   if (input instanceof URL) return urlEntries(input, mode)
   if (typeof input === 'string') {
@@ -191,11 +202,15 @@ function responseEntries(
     )
   }
   const entries: Array<[string, string]> = []
-  for (const [name, value] of Object.entries(input)) {
+  for (const [name, value] of Object.entries(input as Record<string, unknown>)) {
     if (value === undefined) continue
-    if (typeof value === 'string') entries.push([name, value])
-    else if (Array.isArray(value)) for (const item of value) entries.push([name, String(item)])
-    else throw new TypeError(`the form field "${name}" is neither a string nor a list of strings`)
+    if (typeof value === 'string') {
+      entries.push([name, value])
+    } else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+      for (const item of value) entries.push([name, item])
+    } else {
+      return name
+    }
   }
   return entries
 }

@@ -191,8 +191,18 @@ describe('parseAuthorizationResponse', () => {
 
   it('throws a TypeError for input of the wrong shape', () => {
     expect(() => parseAuthorizationResponse(42 as never, { expectedState })).toThrow(TypeError)
-    expect(() =>
-      parseAuthorizationResponse({ code: { nested: true } } as never, { expectedState }),
-    ).toThrow(TypeError)
+    expect(() => parseAuthorizationResponse(null as never, { expectedState })).toThrow(TypeError)
+  })
+
+  it('refuses, without throwing, a form body whose fields a parser turned into objects', () => {
+    // Express with extended body parsing turns `code[a]=b` into { code: { a: 'b' } }.
+    for (const body of [
+      { code: { a: 'b' }, state: expectedState },
+      { code: ['c', { a: 'b' }], state: expectedState },
+    ]) {
+      const result = parseAuthorizationResponse(body as never, { expectedState })
+      expect(result).toMatchObject({ isSuccessful: false, errorType: 'invalid_response' })
+      expect(result.error).toContain('"code"')
+    }
   })
 })
