@@ -90,6 +90,13 @@ export async function requestDeviceAuthorization(
 /**
  * The process step: a device authorization response to its result. `device_code`, `user_code`,
  * `verification_uri` (or Google's `verification_url`) and a positive `expires_in` are required.
+ *
+ * @example
+ * ```ts
+ * const result = await processDeviceAuthorizationResponse(responseFromYourOwnFetch)
+ * if (result.isSuccessful) console.log(result.userCode, result.interval)
+ * ```
+ * @see RFC 8628 §3.2
  */
 export async function processDeviceAuthorizationResponse(
   response: Response,

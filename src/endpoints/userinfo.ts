@@ -154,6 +154,12 @@ export async function getUserInfo(request: UserInfoRequestInit): Promise<UserInf
  * `WWW-Authenticate` challenge (its `error` becomes a `protocol` failure); a body without `sub`
  * is an `invalid_response`; a `sub` other than `expectedSubject` a `policy` failure; a signed
  * body that does not verify an `invalid_response` (the validation error as `cause`).
+ *
+ * @example
+ * ```ts
+ * const result = await processUserInfoResponse(new Response('{"sub":"alice"}'), { expectedSubject: 'alice' })
+ * ```
+ * @see OpenID Connect Core 1.0 §5.3.2, §5.3.3; RFC 6750 §3
  */
 export async function processUserInfoResponse(
   response: Response,
