@@ -28,6 +28,10 @@ import { REDIRECT_URI, type Receiver, signIn, startReceiver } from '../support/s
 import { UserAgent } from '../support/user-agent.js'
 
 const SIGNED_USERINFO = { clientId: 'signed-userinfo-app', clientSecret: 'signed-userinfo-secret' }
+const HMAC_ID_TOKENS = {
+  clientId: 'hmac-id-token-app',
+  clientSecret: 'hmac-id-token-app-secret-long-enough-for-hs256',
+}
 const LOGGED_OUT = 'http://127.0.0.1/logged-out'
 
 let op: TestProvider
@@ -58,8 +62,16 @@ beforeAll(async () => {
     postLogoutRedirectUris: [LOGGED_OUT],
     backchannelLogoutUri: receiver.url,
     // Rotate every refresh token (the default rotates only for public clients); sign UserInfo
-    // responses for clients registered with userinfo_signed_response_alg.
-    extraConfig: { rotateRefreshToken: true, features: { jwtUserinfo: { enabled: true } } },
+    // responses for clients registered with userinfo_signed_response_alg; allow
+    // HS256 ID tokens for the client registered with it (the rest is the testbed's own list).
+    extraConfig: {
+      rotateRefreshToken: true,
+      features: { jwtUserinfo: { enabled: true } },
+      enabledJWA: {
+        dPoPSigningAlgValues: ['ES256', 'Ed25519', 'EdDSA', 'RS256', 'PS256'],
+        idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA', 'HS256'],
+      },
+    },
     clients: [
       {
         client_id: SIGNED_USERINFO.clientId,
@@ -68,6 +80,14 @@ beforeAll(async () => {
         response_types: ['code'],
         redirect_uris: [REDIRECT_URI],
         userinfo_signed_response_alg: 'RS256',
+      },
+      {
+        client_id: HMAC_ID_TOKENS.clientId,
+        client_secret: HMAC_ID_TOKENS.clientSecret,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [REDIRECT_URI],
+        id_token_signed_response_alg: 'HS256',
       },
     ],
   })
@@ -217,6 +237,30 @@ describe('authorization code with PKCE', () => {
       validateIdToken(tokens.id_token!, idConfig('web-app', 'nonce-of-another-sign-in'), op.issuer),
     )
     expect(error).toMatchObject({ code: 'claim_validation', claim: 'nonce' })
+  })
+
+  it('validates an HS256 ID token with the client secret, and only when told to (OIDC §10.1)', async () => {
+    const { tokens, nonce } = await signIn(disco, HMAC_ID_TOKENS, { login: 'hmac-user' })
+    const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString())
+    expect(header.alg).toBe('HS256')
+    const claims = await validateIdToken(
+      tokens.id_token!,
+      idConfig(HMAC_ID_TOKENS.clientId, nonce, { clientSecret: HMAC_ID_TOKENS.clientSecret }),
+      op.issuer,
+    )
+    expect(claims.sub).toBe('hmac-user')
+    const withoutSecret = await rejection(
+      validateIdToken(tokens.id_token!, idConfig(HMAC_ID_TOKENS.clientId, nonce), op.issuer),
+    )
+    expect(withoutSecret.code).toBe('unsupported_alg')
+    const wrongSecret = await rejection(
+      validateIdToken(
+        tokens.id_token!,
+        idConfig(HMAC_ID_TOKENS.clientId, nonce, { clientSecret: 'x'.repeat(46) }),
+        op.issuer,
+      ),
+    )
+    expect(wrongSecret.code).toBe('signature')
   })
 
   it('refuses an ID token for another client (aud)', async () => {

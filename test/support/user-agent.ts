@@ -83,7 +83,9 @@ export class UserAgent {
       }
       const html = await response.text()
       if (response.status !== 200) {
-        throw new Error(`the provider answered ${response.status} at ${url}: ${html.slice(0, 300)}`)
+        throw new Error(
+          `the provider answered ${response.status} at ${url.split('?')[0]}: ${html.slice(0, 300)}`,
+        )
       }
       // After pressing abort, the page that follows is the outcome (the provider's forms would
       // only ask again).
