@@ -140,3 +140,82 @@ export {
   type TokenTypeIdentifier,
   TokenTypeIdentifiers,
 } from './token/token-exchange.js'
+
+// ---------------------------------------------------------------------------------------------
+// Web-app sign-in flows (issue 4): authorization code with PKCE, refresh, UserInfo, device
+// authorization, ID and logout tokens, logout.
+// ---------------------------------------------------------------------------------------------
+
+export {
+  type AuthorizationRequest,
+  type AuthorizationRequestInit,
+  createAuthorizationRequest,
+  type SpaceDelimited,
+} from './authorization/authorization-request.js'
+export {
+  type AuthorizationResponse,
+  type AuthorizationResponseInput,
+  type AuthorizationResponseOptions,
+  type AuthorizationServerIssuer,
+  type AuthorizationSuccess,
+  parseAuthorizationResponse,
+} from './authorization/authorization-response.js'
+export { createCodeChallenge, createCodeVerifier } from './authorization/pkce.js'
+export {
+  DeviceAuthorizationRequest,
+  type DeviceAuthorizationRequestInit,
+  type DeviceAuthorizationResponse,
+  processDeviceAuthorizationResponse,
+  requestDeviceAuthorization,
+} from './endpoints/device-authorization.js'
+export { createEndSessionUrl, type EndSessionUrlInit } from './endpoints/end-session.js'
+export {
+  getUserInfo,
+  processUserInfoResponse,
+  type UserInfoClaims,
+  type UserInfoExpectations,
+  type UserInfoJwtValidation,
+  UserInfoRequest,
+  type UserInfoRequestInit,
+  type UserInfoResponse,
+} from './endpoints/userinfo.js'
+export {
+  AuthorizationCodeTokenRequest,
+  type AuthorizationCodeTokenRequestInit,
+  requestAuthorizationCodeToken,
+} from './token/authorization-code.js'
+export {
+  DEVICE_CODE_GRANT_TYPE,
+  DeviceTokenRequest,
+  type DeviceTokenRequestInit,
+  type PollDeviceTokenInit,
+  pollDeviceToken,
+  requestDeviceToken,
+} from './token/device.js'
+export {
+  RefreshTokenRequest,
+  type RefreshTokenRequestInit,
+  requestRefreshToken,
+} from './token/refresh.js'
+export {
+  createSingleFlightRefresh,
+  type SingleFlightRefresh,
+  type SingleFlightRefreshOptions,
+} from './token/refresh-single-flight.js'
+export {
+  type IdTokenClaims,
+  IdTokenValidationConfig,
+  type IdTokenValidationConfigInit,
+  validateIdToken,
+} from './validation/id-token.js'
+export {
+  createLogoutReplayCache,
+  type LogoutReplayCacheOptions,
+  type LogoutReplayCheck,
+} from './validation/logout-replay.js'
+export {
+  BACKCHANNEL_LOGOUT_EVENT,
+  type LogoutTokenClaims,
+  type LogoutTokenValidationConfigInit,
+  validateLogoutToken,
+} from './validation/logout-token.js'

@@ -8,7 +8,7 @@ import { makeKey, makeTokens, startLocalProvider } from '../lib/fixtures.js'
 import { ratio, table } from '../lib/measure.js'
 
 async function startServer(
-  mode: 'ours' | 'auth0',
+  mode: 'ours' | 'auth0' | 'none',
   issuer: string,
 ): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', mode, issuer], {

@@ -1,0 +1,27 @@
+/**
+ * Reading an RFC 6750 `WWW-Authenticate: Bearer` challenge (`error`, `error_description`,
+ * `error_uri`), as a protected resource such as the UserInfo endpoint sends it.
+ *
+ * @see RFC 6750 §3, RFC 9110 §11.6.1
+ */
+
+/** The parameters of the first `Bearer` (or `DPoP`) challenge of a `WWW-Authenticate` value. */
+export function parseBearerChallenge(header: string | null): Record<string, string> | undefined {
+  if (header === null) return undefined
+  const start = /(?:^|,)\s*(?:Bearer|DPoP)(?:\s+|$)/i.exec(header)
+  if (start === null) return undefined
+  const params: Record<string, string> = {}
+  // auth-param = token BWS "=" BWS ( token / quoted-string ); stop at the next scheme.
+  const param = /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))\s*(,|$)/y
+  param.lastIndex = start.index + start[0].length
+  for (;;) {
+    const match = param.exec(header)
+    if (match === null) break
+    const name = match[1]!.toLowerCase()
+    if (!Object.hasOwn(params, name)) {
+      params[name] = match[2] === undefined ? match[3]! : match[2].replace(/\\(.)/g, '$1')
+    }
+    if (match[4] === '') break
+  }
+  return params
+}
