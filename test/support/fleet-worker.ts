@@ -6,11 +6,13 @@
 import { ProviderCache } from '../../src/cache/provider-cache.js'
 import { IdentityModelError } from '../../src/errors.js'
 import { createRedisStore, type SharedRedisStore } from '../../src/redis/index.js'
+import { MemoryStore } from '../../src/store/memory-store.js'
 import { TokenManager } from '../../src/token-manager/token-manager.js'
 import { validateToken } from '../../src/validation/validate-token.js'
 
 export interface WorkerInit {
-  readonly redisUrl: string
+  /** Without it, the process keeps tokens in its own memory (the per-process baseline). */
+  readonly redisUrl?: string
   readonly tokenEndpoint: string
   readonly clientId: string
   readonly clientSecret: string
@@ -26,6 +28,8 @@ export type WorkerCommand =
   | { readonly type: 'burst'; readonly count: number }
   /** One call every `everyMs` for `durationMs`, each outcome recorded with its time. */
   | { readonly type: 'loop'; readonly durationMs: number; readonly everyMs: number }
+  /** `count` calls, one every `everyMs`. */
+  | { readonly type: 'series'; readonly count: number; readonly everyMs: number }
   | { readonly type: 'validate'; readonly token: string; readonly issuer: string }
   | { readonly type: 'close' }
 
@@ -71,11 +75,15 @@ async function handle(command: WorkerCommand): Promise<WorkerReply> {
   switch (command.type) {
     case 'init': {
       const { init } = command
-      store = await createRedisStore({
-        url: init.redisUrl,
-        onWarning: (message) => warnings.push(message),
-        ...(init.encryptionKey === undefined ? {} : { encryptionKey: init.encryptionKey }),
-      })
+      store =
+        init.redisUrl === undefined
+          ? undefined
+          : await createRedisStore({
+              url: init.redisUrl,
+              onWarning: (message) => warnings.push(message),
+              ...(init.encryptionKey === undefined ? {} : { encryptionKey: init.encryptionKey }),
+            })
+      const shared = store ?? new MemoryStore()
       manager = new TokenManager({
         request: {
           address: init.tokenEndpoint,
@@ -84,10 +92,10 @@ async function handle(command: WorkerCommand): Promise<WorkerReply> {
           scope: init.scope,
           timeoutMs: init.timeoutMs,
         },
-        store,
+        store: shared,
         renewBeforeExpirySeconds: init.renewBeforeExpirySeconds,
       })
-      cache = new ProviderCache({ store })
+      cache = new ProviderCache({ store: shared })
       return { ok: true, warnings }
     }
     case 'burst': {
@@ -98,6 +106,14 @@ async function handle(command: WorkerCommand): Promise<WorkerReply> {
       const outcomes: Outcome[] = []
       const end = Date.now() + command.durationMs
       while (Date.now() < end) {
+        outcomes.push(await outcome())
+        await new Promise((resolve) => setTimeout(resolve, command.everyMs))
+      }
+      return { ok: true, outcomes, warnings }
+    }
+    case 'series': {
+      const outcomes: Outcome[] = []
+      for (let i = 0; i < command.count; i++) {
         outcomes.push(await outcome())
         await new Promise((resolve) => setTimeout(resolve, command.everyMs))
       }
