@@ -15,13 +15,22 @@ export interface CachedToken {
 }
 
 /**
- * The cached form of a token response received at `now`. The lifetime is `expires_in`; without
- * it, the `exp` of a JWT access token; without that, `defaultLifetimeMs`.
+ * The cached form of a token response received at `now`. The lifetime is `expires_in`, cut to
+ * the `exp` of a JWT access token when that comes first (providers count from an `iat` rounded
+ * down to the second, and the request took time); an `exp` before half of `expires_in` means the
+ * clocks disagree, and `expires_in` (relative, so immune to that) wins. Without `expires_in`, the
+ * JWT's `exp`; without that, `defaultLifetimeMs`.
  */
 export function cachedToken(token: TokenSet, now: number, defaultLifetimeMs: number): CachedToken {
+  const exp = jwtExpiry(token.access_token)
   let expiresAt: number
-  if (typeof token.expires_in === 'number') expiresAt = now + token.expires_in * 1000
-  else expiresAt = jwtExpiry(token.access_token) ?? now + defaultLifetimeMs
+  if (typeof token.expires_in === 'number') {
+    const lifetimeMs = token.expires_in * 1000
+    expiresAt = now + lifetimeMs
+    if (exp !== undefined && exp < expiresAt && exp > now + lifetimeMs / 2) expiresAt = exp
+  } else {
+    expiresAt = exp ?? now + defaultLifetimeMs
+  }
   return {
     accessToken: token.access_token,
     tokenType: token.token_type,
