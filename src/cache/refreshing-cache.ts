@@ -15,6 +15,7 @@
 import type { RequestFailure } from '../http/result.js'
 import type { CacheStore } from '../store/store.js'
 
+/** What a loader produced: the value and how long it is fresh. */
 export interface Loaded<V> {
   readonly value: V
   /** How long the value is fresh, in milliseconds. */
@@ -23,6 +24,7 @@ export interface Loaded<V> {
   readonly shared?: unknown
 }
 
+/** Fetches a value; resolves to a failure rather than rejecting. */
 export type Loader<V> = () => Promise<Loaded<V> | RequestFailure>
 
 /**
@@ -53,6 +55,7 @@ interface SharedHit<V> {
   readonly staleUntil: number
 }
 
+/** Settings of a {@link RefreshingCache}, filled in by {@link ProviderCache}. */
 export interface RefreshingCacheOptions<V = unknown> {
   readonly maxEntries: number
   readonly staleIfErrorMs: number

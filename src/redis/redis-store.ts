@@ -24,6 +24,7 @@ export interface RedisClientLike {
 const RELEASE_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
+/** How `createRedisStore` configures a {@link RedisStore} (internal). */
 export interface RedisStoreSettings {
   readonly client: RedisClientLike
   readonly prefix: string

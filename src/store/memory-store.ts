@@ -4,6 +4,7 @@
  */
 import type { CacheStore, StoreLock } from './store.js'
 
+/** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /** Entries kept before expired and then the oldest ones are dropped (default 10 000). */
   maxEntries?: number

@@ -4,6 +4,7 @@
  */
 import type { TokenSet } from '../token/token-response.js'
 
+/** A token with absolute instants, as kept in memory and (serialized) in the store. */
 export interface CachedToken {
   readonly accessToken: string
   readonly tokenType: string
