@@ -6,12 +6,14 @@
  *
  * @packageDocumentation
  */
+import type { ErrorType, RequestFailure } from './http/result.js'
 
 /** Every code an {@link IdentityModelError} can carry. */
 export type IdentityModelErrorCode =
   | TokenValidationErrorCode
   | 'provider_unavailable'
   | 'configuration'
+  | 'token_unavailable'
 
 /**
  * The canonical outcome codes of token validation (the conformance vectors of
@@ -102,5 +104,37 @@ export class ConfigurationError extends IdentityModelError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super('configuration', message, options)
+  }
+}
+
+/**
+ * A {@link TokenManager} has no valid access token to give: the token request failed (the
+ * provider is unreachable, answered 5xx, or refused the client) and no earlier token is still
+ * valid. `cause` is the {@link RequestFailure} of the last attempt; the message never contains a
+ * token or a secret. Retrying at once is pointless: the manager backs off and fails fast until
+ * its next attempt.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await manager.getAccessToken()
+ * } catch (e) {
+ *   if (e instanceof TokenUnavailableError) console.log(e.code, e.errorType, e.message)
+ * }
+ * ```
+ */
+export class TokenUnavailableError extends IdentityModelError {
+  declare readonly code: 'token_unavailable'
+  /** `errorType` of the failed token request (`'network'`, `'protocol'` ...). */
+  readonly errorType: ErrorType
+  /** The HTTP status of the failed token request, when there was one. */
+  readonly httpStatus: number | undefined
+
+  declare readonly cause: RequestFailure
+
+  constructor(message: string, options: { cause: RequestFailure }) {
+    super('token_unavailable', message, { cause: options.cause })
+    this.errorType = options.cause.errorType
+    this.httpStatus = options.cause.httpStatus
   }
 }

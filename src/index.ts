@@ -219,3 +219,23 @@ export {
   type LogoutTokenValidationConfigInit,
   validateLogoutToken,
 } from './validation/logout-token.js'
+
+// ---------------------------------------------------------------------------------------------
+// Token manager and shared cache (issue 6): one client-credentials token per distinct request,
+// renewed before expiry, shared across processes through a store (`identity-model/redis`).
+// ---------------------------------------------------------------------------------------------
+
+export { TokenUnavailableError } from './errors.js'
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js'
+export type { CacheStore, StoreLock } from './store/store.js'
+export {
+  type AccessTokenSource,
+  type AuthorizedFetch,
+  type AuthorizedFetchOptions,
+  createAuthorizedFetch,
+} from './token-manager/authorized-fetch.js'
+export {
+  type GetAccessTokenOptions,
+  TokenManager,
+  type TokenManagerOptions,
+} from './token-manager/token-manager.js'

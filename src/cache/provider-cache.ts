@@ -1,13 +1,16 @@
 /**
  * The cache of provider metadata (discovery documents and key sets) shared by
  * `getDiscoveryDocument` and `validateToken`. One per process is usually right: the default
- * instance is used unless a config or request passes its own.
+ * instance is used unless a config or request passes its own. Given a `store`, it also shares
+ * what it fetches with every process using that store.
  */
 
+import { createHash } from 'node:crypto'
 import type { DiscoverySuccess } from '../discovery/get-discovery-document.js'
 import type { RequestFailure } from '../http/result.js'
-import type { KeySet } from '../jwks/key-set.js'
-import { RefreshingCache } from './refreshing-cache.js'
+import { importKeySet, type JsonWebKeySet, type KeySet } from '../jwks/key-set.js'
+import type { CacheStore } from '../store/store.js'
+import { RefreshingCache, type SharedLayer } from './refreshing-cache.js'
 
 /** What happened in the cache, for metrics and logs (never contains a token). */
 export interface ProviderCacheEvent {
@@ -44,6 +47,15 @@ export interface ProviderCacheOptions {
   now?: () => number
   /** Observes cache events such as a stale value served during an outage. */
   onEvent?: (event: ProviderCacheEvent) => void
+  /**
+   * Shares discovery documents and key sets (as the raw JWK Set JSON, imported by each process)
+   * with the other processes using this store, such as `createRedisStore(...)` from
+   * `identity-model/redis`. Memory stays the first level: validation never waits for the store
+   * while its in-memory copy is fresh; the store is read on a memory miss, before the provider,
+   * and written after each fetch. A key-set refresh forced by an unknown `kid` always asks the
+   * provider. A store outage falls back to per-process caching.
+   */
+  store?: CacheStore
 }
 
 /**
@@ -54,7 +66,12 @@ export interface ProviderCacheOptions {
  * ```ts
  * const cache = new ProviderCache({ kidMissCooldownSeconds: 60, onEvent: (e) => log.warn(e) })
  * await validateToken(jwt, { performDisco: true, audience: 'my-api', cache }, issuer)
+ *
+ * // Shared by a fleet: a new process validates without fetching discovery or keys.
+ * const shared = new ProviderCache({ store: await createRedisStore({ url: process.env.REDIS_URL }) })
  * ```
+ * @warning With a `store`, whoever can write to it can plant a key set every process trusts;
+ * restrict access to it (the Redis store's `encryptionKey` also authenticates each entry).
  */
 export class ProviderCache {
   /** @internal */
@@ -77,8 +94,17 @@ export class ProviderCache {
     const stale = (kind: 'discovery' | 'jwks') =>
       onEvent &&
       ((url: string, error: RequestFailure) => onEvent({ type: 'stale_served', kind, url, error }))
-    this.discovery = new RefreshingCache({ ...common, onStale: stale('discovery') })
-    this.keys = new RefreshingCache({ ...common, onStale: stale('jwks') })
+    const store = options.store
+    this.discovery = new RefreshingCache<DiscoverySuccess>({
+      ...common,
+      onStale: stale('discovery'),
+      shared: store && sharedDiscovery(store),
+    })
+    this.keys = new RefreshingCache<KeySet>({
+      ...common,
+      onStale: stale('jwks'),
+      shared: store && sharedKeySets(store),
+    })
     this.kidMissCooldownMs = (options.kidMissCooldownSeconds ?? 30) * 1000
     this.#ttl = {
       defaultMs: (options.defaultTtlSeconds ?? 3600) * 1000,
@@ -100,6 +126,40 @@ export class ProviderCache {
   clear(): void {
     this.discovery.delete()
     this.keys.delete()
+  }
+}
+
+function storeKey(kind: string, key: string): string {
+  return `${kind}:${createHash('sha256').update(key).digest('base64url')}`
+}
+
+/** Discovery documents are shared as the checked document (plain JSON). */
+function sharedDiscovery(store: CacheStore): SharedLayer<DiscoverySuccess> {
+  return {
+    store,
+    key: (key) => storeKey('discovery', key),
+    encode: (loaded) => loaded.value,
+    decode: (shared) => {
+      const document = shared as DiscoverySuccess | null
+      if (document === null || typeof document !== 'object') return undefined
+      if (document.isSuccessful !== true || typeof document.issuer !== 'string') return undefined
+      return Object.freeze(document)
+    },
+  }
+}
+
+/** Key sets are shared as the provider's raw JWK Set and imported by each process. */
+function sharedKeySets(store: CacheStore): SharedLayer<KeySet> {
+  return {
+    store,
+    key: (key) => storeKey('jwks', key),
+    encode: (loaded) => loaded.shared,
+    decode: (shared) => {
+      const jwks = shared as JsonWebKeySet | null
+      if (jwks === null || typeof jwks !== 'object' || !Array.isArray(jwks.keys)) return undefined
+      const keySet = importKeySet(jwks, { allowSymmetric: false })
+      return keySet.keys.length > 0 ? keySet : undefined
+    },
   }
 }
 

@@ -7,16 +7,24 @@
  *   last good value for a bounded time while the provider fails (stale-if-error);
  * - remembers a failure for a short backoff so an outage is not hammered by every request;
  * - allows a forced refresh (a `kid` that is not in the set) at most once per cooldown;
- * - evicts the least recently used key beyond `maxEntries`.
+ * - evicts the least recently used key beyond `maxEntries`;
+ * - optionally shares values through a {@link CacheStore} (a second level behind memory): on a
+ *   memory miss the store is read before the provider is asked, and a fetched value is written
+ *   to it. Memory stays the hot path: a fresh value never waits for the store.
  */
 import type { RequestFailure } from '../http/result.js'
+import type { CacheStore } from '../store/store.js'
 
+/** What a loader produced: the value and how long it is fresh. */
 export interface Loaded<V> {
   readonly value: V
   /** How long the value is fresh, in milliseconds. */
   readonly ttlMs: number
+  /** The JSON form to share through a store, when it is not the value itself (a raw JWK Set). */
+  readonly shared?: unknown
 }
 
+/** Fetches a value; resolves to a failure rather than rejecting. */
 export type Loader<V> = () => Promise<Loaded<V> | RequestFailure>
 
 /**
@@ -29,13 +37,34 @@ export interface Lookup<V> {
   readonly failure: RequestFailure | undefined
 }
 
-export interface RefreshingCacheOptions {
+/** How a {@link RefreshingCache} shares its values through a {@link CacheStore}. */
+export interface SharedLayer<V> {
+  readonly store: CacheStore
+  /** The store key of a cache key. */
+  readonly key: (key: string) => string
+  /** The JSON-serializable form to share, or `undefined` to share nothing. */
+  readonly encode: (loaded: Loaded<V>) => unknown
+  /** The value back from its shared form, or `undefined` when it is not usable. */
+  readonly decode: (shared: unknown) => V | undefined
+}
+
+/** A value read from the shared store, with the instants it was written with. */
+interface SharedHit<V> {
+  readonly value: V
+  readonly expiresAt: number
+  readonly staleUntil: number
+}
+
+/** Settings of a {@link RefreshingCache}, filled in by {@link ProviderCache}. */
+export interface RefreshingCacheOptions<V = unknown> {
   readonly maxEntries: number
   readonly staleIfErrorMs: number
   readonly failureBackoffMs: number
   readonly now: () => number
   /** Called when a stale value is served because the provider failed. */
   readonly onStale?: ((key: string, failure: RequestFailure) => void) | undefined
+  /** Shares values with other processes; without it, the cache is this process's alone. */
+  readonly shared?: SharedLayer<V> | undefined
 }
 
 interface Entry<V> {
@@ -50,9 +79,9 @@ interface Entry<V> {
 
 export class RefreshingCache<V> {
   readonly #entries = new Map<string, Entry<V>>()
-  readonly #options: RefreshingCacheOptions
+  readonly #options: RefreshingCacheOptions<V>
 
-  constructor(options: RefreshingCacheOptions) {
+  constructor(options: RefreshingCacheOptions<V>) {
     this.#options = options
   }
 
@@ -95,7 +124,9 @@ export class RefreshingCache<V> {
         : this.get(key, load)
     }
     entry.lastForcedAt = now
-    return this.#load(key, entry, load)
+    // A forced refresh asks the provider itself: the shared copy may be the very set that lacks
+    // the key (a refresh another process made just before the rotation).
+    return this.#load(key, entry, load, false)
   }
 
   /** Forgets `key` (all of it), or everything. */
@@ -127,25 +158,47 @@ export class RefreshingCache<V> {
     return entry
   }
 
-  #load(key: string, entry: Entry<V>, load: Loader<V>): Promise<Lookup<V>> {
+  #load(key: string, entry: Entry<V>, load: Loader<V>, readShared = true): Promise<Lookup<V>> {
     const run = async (): Promise<Lookup<V>> => {
-      let result: Loaded<V> | RequestFailure
+      let result: SharedHit<V> | RequestFailure
+      let sharedStale: SharedHit<V> | undefined
       try {
-        result = await load()
+        const hit = readShared ? await this.#readShared(key) : undefined
+        if (hit !== undefined && this.#options.now() < hit.expiresAt) {
+          result = hit
+        } else {
+          sharedStale = hit
+          const loaded = await load()
+          result = 'value' in loaded ? await this.#fresh(key, loaded) : loaded
+        }
       } finally {
         entry.inflight = undefined
       }
       const now = this.#options.now()
       if ('value' in result) {
         entry.value = result.value
-        entry.expiresAt = now + result.ttlMs
-        entry.staleUntil = entry.expiresAt + this.#options.staleIfErrorMs
+        entry.expiresAt = result.expiresAt
+        entry.staleUntil = result.staleUntil
         entry.failure = undefined
         entry.failedUntil = 0
         return { value: result.value, stale: false, failure: undefined }
       }
       entry.failure = result
       entry.failedUntil = now + this.#options.failureBackoffMs
+      // Another process's copy, past its lifetime but within stale-if-error, beats nothing.
+      if (
+        sharedStale !== undefined &&
+        now < sharedStale.staleUntil &&
+        !(
+          entry.value !== undefined &&
+          now < entry.staleUntil &&
+          entry.expiresAt >= sharedStale.expiresAt
+        )
+      ) {
+        entry.value = sharedStale.value
+        entry.expiresAt = sharedStale.expiresAt
+        entry.staleUntil = sharedStale.staleUntil
+      }
       if (entry.value !== undefined && now < entry.staleUntil) {
         this.#options.onStale?.(key, result)
         return { value: entry.value, stale: true, failure: result }
@@ -155,5 +208,43 @@ export class RefreshingCache<V> {
     const promise = run()
     entry.inflight = promise
     return promise
+  }
+
+  /** A value just fetched: its instants, and a copy in the shared store. */
+  async #fresh(key: string, loaded: Loaded<V>): Promise<SharedHit<V>> {
+    const now = this.#options.now()
+    const expiresAt = now + loaded.ttlMs
+    const hit = {
+      value: loaded.value,
+      expiresAt,
+      staleUntil: expiresAt + this.#options.staleIfErrorMs,
+    }
+    const shared = this.#options.shared
+    const form = shared?.encode(loaded)
+    if (shared === undefined || form === undefined || hit.staleUntil <= now) return hit
+    try {
+      const envelope = JSON.stringify({ v: form, e: hit.expiresAt, s: hit.staleUntil })
+      await shared.store.set(shared.key(key), envelope, hit.staleUntil - now)
+    } catch {
+      // The store reports its own outage; this process keeps its copy in memory.
+    }
+    return hit
+  }
+
+  /** The shared copy of `key`, if there is a usable one (a store failure is a miss). */
+  async #readShared(key: string): Promise<SharedHit<V> | undefined> {
+    const shared = this.#options.shared
+    if (shared === undefined) return undefined
+    try {
+      const text = await shared.store.get(shared.key(key))
+      if (text === undefined) return undefined
+      const envelope = JSON.parse(text) as { v?: unknown; e?: unknown; s?: unknown }
+      const { e: expiresAt, s: staleUntil } = envelope
+      if (typeof expiresAt !== 'number' || typeof staleUntil !== 'number') return undefined
+      const value = shared.decode(envelope.v)
+      return value === undefined ? undefined : { value, expiresAt, staleUntil }
+    } catch {
+      return undefined
+    }
   }
 }

@@ -32,7 +32,8 @@ function loader(cache: ProviderCache, jwksUri: string, network: NetworkOptions) 
         `the JWK Set has no usable signing key (${keySet.skipped.join('; ')})`,
       )
     }
-    return { value: keySet, ttlMs }
+    // The raw set is what a shared store keeps: each process imports it itself.
+    return { value: keySet, ttlMs, shared: jwks.raw }
   }
 }
 

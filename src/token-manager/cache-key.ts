@@ -1,0 +1,43 @@
+/**
+ * The cache key of a client-credentials request: every parameter that changes the token it
+ * yields, hashed. Two requests share a token exactly when they would get the same one.
+ */
+import { createHash } from 'node:crypto'
+import { defaultMethod } from '../client-auth/methods.js'
+import { parseHttpUrl } from '../internal/url.js'
+import type { ClientCredentialsTokenRequestInit } from '../token/client-credentials.js'
+
+/**
+ * `token:` and the SHA-256 (base64url) of the token endpoint, client id, authentication method,
+ * scope, resource, audience and extra parameters. Scope and resource values are sorted (their
+ * order does not change the grant); extra parameters are sorted by name and keep their values'
+ * order. The secret and private key are not part of it: they prove who the client is but do not
+ * change the token, and nothing derived from them should sit in a shared store's key space.
+ *
+ * @throws TypeError when `address` is not an absolute http(s) URL or `clientId` is missing.
+ */
+export function tokenCacheKey(request: ClientCredentialsTokenRequestInit): string {
+  const endpoint = parseHttpUrl(request.address, 'request.address').href
+  if (typeof request.clientId !== 'string' || request.clientId.length === 0) {
+    throw new TypeError('request.clientId is required')
+  }
+  const scope =
+    typeof request.scope === 'string' ? request.scope.split(/\s+/) : [...(request.scope ?? [])]
+  const resource =
+    typeof request.resource === 'string' ? [request.resource] : [...(request.resource ?? [])]
+  const parameters = Object.entries(request.parameters ?? {})
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => [name, Array.isArray(value) ? value.map(String) : String(value)])
+    .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0))
+  const material = JSON.stringify([
+    'client_credentials',
+    endpoint,
+    request.clientId,
+    defaultMethod(request),
+    [...new Set(scope.filter((value) => value.length > 0))].sort(),
+    [...new Set(resource)].sort(),
+    request.audience ?? null,
+    parameters,
+  ])
+  return `token:${createHash('sha256').update(material).digest('base64url')}`
+}
