@@ -184,22 +184,12 @@ export const bearerAuth: FastifyPluginCallback<BearerAuthPluginOptions> = Object
     options: BearerAuthPluginOptions,
     done: (error?: Error) => void,
   ): void {
-    const { addHook, ...settings } = options
-    const hook = requireToken(settings)
-    if (!fastify.hasRequestDecorator('userClaims')) {
-      fastify.decorateRequest('userClaims', undefined)
-    }
-    fastify.decorate('verifyBearerToken', hook)
-    if (settings.bearerMethods?.includes('body') && !fastify.hasContentTypeParser(FORM)) {
-      fastify.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, parsed) => {
-        parsed(null, formObject(body as string))
-      })
-    }
-    if (addHook !== false) {
-      fastify.addHook('preHandler', (request, reply) => {
-        if (request.routeOptions.config?.bearerAuth === false) return Promise.resolve()
-        return hook(request, reply)
-      })
+    try {
+      register(fastify, options)
+    } catch (error) {
+      // A bad option or a second registration in one context fails `ready()`, not the process.
+      done(error as Error)
+      return
     }
     done()
   },
@@ -209,6 +199,26 @@ export const bearerAuth: FastifyPluginCallback<BearerAuthPluginOptions> = Object
     [Symbol.for('plugin-meta')]: { name: 'identity-model', fastify: '5.x' },
   },
 )
+
+function register(fastify: FastifyInstance, options: BearerAuthPluginOptions): void {
+  const { addHook, ...settings } = options
+  const hook = requireToken(settings)
+  if (!fastify.hasRequestDecorator('userClaims')) {
+    fastify.decorateRequest('userClaims', undefined)
+  }
+  fastify.decorate('verifyBearerToken', hook)
+  if (settings.bearerMethods?.includes('body') && !fastify.hasContentTypeParser(FORM)) {
+    fastify.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, parsed) => {
+      parsed(null, formObject(body as string))
+    })
+  }
+  if (addHook !== false) {
+    fastify.addHook('preHandler', (request, reply) => {
+      if (request.routeOptions.config?.bearerAuth === false) return Promise.resolve()
+      return hook(request, reply)
+    })
+  }
+}
 
 /**
  * A handler that serves RFC 9728 protected-resource metadata; register it on `metadata.path`
