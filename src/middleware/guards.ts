@@ -116,7 +116,7 @@ export function createScopeCheck(
   const scopes = Object.freeze(list)
   if (match === 'any') {
     const denial: GuardDenial = Object.freeze({
-      description: `The token needs one of the scopes: ${scopes.join(', ')}`,
+      description: 'The token lacks one of the accepted scopes',
       scopes,
     })
     return (claims) => {
@@ -124,11 +124,14 @@ export function createScopeCheck(
       return scopes.some((scope) => granted.includes(scope)) ? undefined : denial
     }
   }
+  // The challenge's `scope` names what is needed; the description stays a fixed text.
+  const denial: GuardDenial = Object.freeze({
+    description: 'The token lacks a required scope',
+    scopes,
+  })
   return (claims) => {
     const granted = tokenScopes(claims)
-    const missing = scopes.filter((scope) => !granted.includes(scope))
-    if (missing.length === 0) return undefined
-    return { description: `The token lacks the scope ${missing.join(', ')}`, scopes }
+    return scopes.every((scope) => granted.includes(scope)) ? undefined : denial
   }
 }
 

@@ -241,7 +241,7 @@ export function describeAdapter(adapter: AdapterUnderTest): void {
       const answer = await call('/write', { authorization: `Bearer ${readOnly}` })
       expect(answer.status).toBe(403)
       expect(answer.challenge).toBe(
-        'Bearer error="insufficient_scope", error_description="The token lacks the scope api:write", scope="api:write"',
+        'Bearer error="insufficient_scope", error_description="The token lacks a required scope", scope="api:write"',
       )
       expect((await call('/write', { authorization: `Bearer ${full}` })).status).toBe(200)
       // The same token is good where no scope is required: the 403 is about the scope only.

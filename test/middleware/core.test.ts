@@ -131,7 +131,7 @@ describe('createBearerAuthenticator', () => {
     const forbidden = refused(await authenticate(`Bearer ${token}`))
     expect(forbidden.status).toBe(403)
     expect(forbidden.headers['www-authenticate']).toBe(
-      `Bearer realm="orders", error="insufficient_scope", error_description="The token lacks the scope api:admin", scope="api:admin", ${rm}`,
+      `Bearer realm="orders", error="insufficient_scope", error_description="The token lacks a required scope", scope="api:admin", ${rm}`,
     )
   })
 
@@ -243,14 +243,14 @@ describe('guards', () => {
     const refusal = refused(await all(`Bearer ${token}`))
     expect(refusal.status).toBe(403)
     expect(refusal.headers['www-authenticate']).toBe(
-      'Bearer error="insufficient_scope", error_description="The token lacks the scope api:admin", scope="api:read api:admin"',
+      'Bearer error="insufficient_scope", error_description="The token lacks a required scope", scope="api:read api:admin"',
     )
     expect((await any(`Bearer ${token}`)).ok).toBe(true)
     const scp = await op.token({ scope: undefined, scp: ['api:admin'] })
     expect((await any(`Bearer ${scp}`)).ok).toBe(true)
     const none = refused(await any(`Bearer ${await op.token({ scope: 'other' })}`))
     expect(none.headers['www-authenticate']).toBe(
-      'Bearer error="insufficient_scope", error_description="The token needs one of the scopes: api:read, api:admin", scope="api:read api:admin"',
+      'Bearer error="insufficient_scope", error_description="The token lacks one of the accepted scopes", scope="api:read api:admin"',
     )
   })
 

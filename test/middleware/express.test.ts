@@ -94,7 +94,7 @@ describe('express: requireScopes and body parsing', () => {
     const all = await fetch(`${app.url}/all`, { headers: { authorization: `Bearer ${readOnly}` } })
     expect(all.status).toBe(403)
     expect(all.headers.get('www-authenticate')).toBe(
-      'Bearer realm="x", error="insufficient_scope", error_description="The token lacks the scope api:write", scope="api:write api:read"',
+      'Bearer realm="x", error="insufficient_scope", error_description="The token lacks a required scope", scope="api:write api:read"',
     )
   })
 

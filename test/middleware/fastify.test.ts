@@ -119,7 +119,7 @@ describe('fastify: encapsulation, opt-outs, route hooks and requireScopes', () =
     const refused = await get('/api/write', readOnly)
     expect(refused.status).toBe(403)
     expect(refused.headers.get('www-authenticate')).toBe(
-      'Bearer realm="f", error="insufficient_scope", error_description="The token lacks the scope api:write", scope="api:write"',
+      'Bearer realm="f", error="insufficient_scope", error_description="The token lacks a required scope", scope="api:write"',
     )
     expect((await get('/api/write', full)).status).toBe(200)
     expect((await get('/api/either', readOnly)).status).toBe(200)
