@@ -9,6 +9,7 @@ import {
   TokenValidationError,
 } from '../index.js'
 
+/** The exit codes, by meaning. Stable: scripts rely on them (docs/cli.md lists them). */
 export const EXIT = {
   /** Success: the document was fetched, the token is valid or active, the token was issued. */
   ok: 0,
@@ -26,6 +27,7 @@ export const EXIT = {
   internal: 70,
 } as const
 
+/** One of {@link EXIT}'s values. */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 
 /** A failure the tool reports and exits with: a diagnosis, never a stack trace. */

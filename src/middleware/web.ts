@@ -14,6 +14,7 @@
  * ```
  * @packageDocumentation
  */
+import { ConfigurationError } from '../errors.js'
 import type { Claims } from '../validation/jwt.js'
 import type { BearerRefusal } from './challenge.js'
 import { type BearerAuthOptions, createBearerAuth } from './core.js'
@@ -47,13 +48,24 @@ export type RequireTokenOptions = BearerAuthOptions
 export function requireToken(
   options: RequireTokenOptions,
 ): (request: Request) => Promise<Claims | Response> {
-  const { authenticate, methods } = createBearerAuth(options)
+  const { authenticate, methods, refuser, report } = createBearerAuth(options)
   const readBody = methods.has('body')
   const readQuery = methods.has('query')
   return async (request) => {
     const authorization = request.headers.get('authorization') ?? undefined
     let parts: BearerRequestParts | string | undefined = authorization
     if (readBody || readQuery) {
+      if (readBody && request.bodyUsed) {
+        return refusalResponse(
+          report(
+            refuser.forError(
+              new ConfigurationError(
+                'bearerMethods includes "body" but the request body was already read: check the token first',
+              ),
+            ),
+          ),
+        )
+      }
       parts = {
         authorization,
         bodyTokens: readBody ? await formTokens(request) : undefined,

@@ -108,4 +108,25 @@ describe('web: withToken as a Next.js route handler', () => {
     expect(note.status).toBe(200)
     expect(await note.json()).toEqual({ note: 'hello', sub: 'service-readonly' })
   })
+
+  it('answers 500, not a misleading 401, when the body was read before the check', async () => {
+    const authenticate = requireToken({
+      discoDocAddress: op.issuer,
+      audience: 'my-api',
+      bearerMethods: ['header', 'body'],
+    })
+    const request = new Request('http://127.0.0.1/notes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'access_token=abc',
+    })
+    await request.text()
+    const answer = await authenticate(request)
+    expect(answer).toBeInstanceOf(Response)
+    expect((answer as Response).status).toBe(500)
+    expect(await (answer as Response).json()).toEqual({
+      error: 'server_error',
+      error_description: 'Token validation is misconfigured',
+    })
+  })
 })
