@@ -62,17 +62,53 @@ export {
   processJwksResponse,
 } from './jwks/get-jwks.js'
 export type { JsonWebKey, JsonWebKeySet } from './jwks/key-set.js'
-// Resource-server middleware core (adapters live in subpaths)
+// Resource-server middleware core (adapters live in subpaths). Issue 5 added everything from
+// createBearerAuth to protectedResourceMetadata: the core behind identity-model/express,
+// /fastify and /web, its guards, several issuers, introspection of opaque tokens, RFC 9728.
 export {
   authenticateBearer,
+  type BearerAuth,
   type BearerAuthenticator,
   type BearerAuthOptions,
   type BearerOutcome,
   type BearerRefusal,
+  createBearerAuth,
   createBearerAuthenticator,
   extractBearerToken,
+  type Refuser,
   tokenScopes,
 } from './middleware/core.js'
+export {
+  type BearerMethod,
+  type BearerRequestParts,
+  type Extraction,
+  extractToken,
+} from './middleware/extract.js'
+export {
+  type ClaimValue,
+  createGuard,
+  type Guard,
+  type GuardDenial,
+  type GuardOptions,
+} from './middleware/guards.js'
+export type { IntrospectionOptions } from './middleware/introspection.js'
+export {
+  IntrospectionCache,
+  type IntrospectionCacheOptions,
+  type IntrospectionEntry,
+} from './middleware/introspection-cache.js'
+export {
+  type IssuerOptions,
+  type IssuerResolver,
+  type MultiTenantIssuerOptions,
+  multiTenantIssuer,
+} from './middleware/issuers.js'
+export {
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataInit,
+  protectedResourceMetadata,
+} from './middleware/resource-metadata.js'
 // Token endpoint
 export {
   ClientCredentialsTokenRequest,

@@ -1,76 +1,124 @@
 /**
  * The framework-free core of bearer-token protection: take the token from the request
- * (RFC 6750 §2.1), validate it, and turn the outcome into a status, an RFC 6750 §3 challenge and a
- * JSON body. Adapters (Express, ...) only move these values in and out of their framework.
+ * (RFC 6750 §2), validate it (a JWT against its issuer, or an opaque token by introspection),
+ * apply the guards, and turn the outcome into a status, an RFC 6750 §3 challenge and a JSON body.
+ * Adapters (Express, Fastify, web `Request`/`Response`) only move these values in and out of
+ * their framework. Everything that can be decided once is decided when the middleware is built.
  */
-import {
-  ConfigurationError,
-  IdentityModelError,
-  ProviderUnavailableError,
-  TokenValidationError,
-} from '../errors.js'
+import { TokenValidationError } from '../errors.js'
+import { parseHttpUrl } from '../internal/url.js'
 import type { TokenValidationConfigInit } from '../validation/config.js'
 import type { Claims } from '../validation/jwt.js'
 import { validateToken } from '../validation/validate-token.js'
+import { type BearerRefusal, createRefuser, type Refuser } from './challenge.js'
+import {
+  type BearerMethod,
+  type BearerRequestParts,
+  extractToken,
+  resolveMethods,
+} from './extract.js'
+import { createGuard, type GuardOptions } from './guards.js'
+import { createIntrospector, type IntrospectionOptions } from './introspection.js'
+import { createIssuerValidator, type IssuerOptions, type IssuerResolver } from './issuers.js'
+import type { ProtectedResourceMetadata } from './resource-metadata.js'
 
-/** Options of every bearer-token guard. */
-export interface BearerAuthOptions extends Omit<TokenValidationConfigInit, 'performDisco'> {
-  /** The issuer or discovery URL; required unless `performDisco` is `false` and `key` is set. */
+export type { BearerRefusal, Refuser } from './challenge.js'
+export { extractBearerToken } from './extract.js'
+export { tokenScopes } from './guards.js'
+
+/**
+ * Options of every bearer-token middleware: how to validate (one issuer by discovery, several
+ * issuers, a static key, introspection), what to require (guards), how to challenge.
+ */
+export interface BearerAuthOptions
+  extends Omit<TokenValidationConfigInit, 'performDisco'>,
+    GuardOptions {
+  /** The issuer or discovery URL of the one issuer whose tokens are accepted. */
   discoDocAddress?: string | undefined
-  /** Default: `true` when `discoDocAddress` is given. */
+  /** Default: `true` unless a static `key` is given. */
   performDisco?: boolean | undefined
-  /** Scopes the token must all carry (from `scope`, or `scp`); a miss answers 403. */
-  requiredScopes?: string | readonly string[] | undefined
+  /**
+   * Several accepted issuers (instead of `discoDocAddress`): issuer URLs, or objects with the
+   * issuer's own `discoDocAddress`, `audience` and other overrides. The token's `iss` picks one
+   * before any network call; an unlisted issuer is refused without a fetch.
+   */
+  issuers?: readonly (string | IssuerOptions)[] | undefined
+  /**
+   * Settings for issuers not in `issuers`, chosen at request time (multi-tenant providers; see
+   * `multiTenantIssuer`). Answers are remembered per `iss`.
+   * @remarks **Warning:** `iss` is not verified yet when the resolver runs; see
+   * {@link IssuerResolver}.
+   */
+  resolveIssuer?: IssuerResolver | undefined
+  /**
+   * Validate opaque tokens (anything that is not a three-part JWS) by RFC 7662 introspection;
+   * when no JWT validation is configured, every token is introspected.
+   */
+  introspection?: IntrospectionOptions | undefined
+  /**
+   * Enforce the JWT access-token profile (RFC 9068): header `typ` `at+jwt` (unless `typ` is
+   * set), and the claims `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and `jti` required.
+   * Stops an ID token from being used as an access token. Off by default, since some providers
+   * (Amazon Cognito) send no `typ`.
+   * @see RFC 9068 §2.1, §2.2, §4
+   */
+  jwtAccessTokenProfile?: boolean | undefined
+  /**
+   * Where the token may be: `['header']` by default; add `'body'` (a form-encoded body) or
+   * `'query'` (the `access_token` parameter) only for clients that cannot send a header.
+   * @remarks **Risk of `'query'`:** URLs end up in logs, browser history and `Referer`
+   * headers (RFC 6750 §5.3); prefer the header.
+   */
+  bearerMethods?: readonly BearerMethod[] | undefined
   /** The `realm` of the challenge. */
   realm?: string | undefined
+  /**
+   * The RFC 9728 metadata (from `protectedResourceMetadata`) or its URL, sent as the challenge's
+   * `resource_metadata` so clients can find the authorization server.
+   */
+  resourceMetadata?: string | ProtectedResourceMetadata | undefined
+  /**
+   * Called with every refusal (401, 400, 403, 500, 503), for logs and metrics. `cause` says
+   * why; it never contains the token.
+   */
+  onRefusal?: ((refusal: BearerRefusal) => void) | undefined
 }
 
-/** A refusal, ready to send. */
-export interface BearerRefusal {
-  readonly status: 400 | 401 | 403 | 500 | 503
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: { readonly error: string; readonly error_description: string }
-  /** The underlying error, for logging (its message never contains the token). */
-  readonly cause?: unknown
-}
-
+/** The result of checking one request. */
 export type BearerOutcome =
-  | { readonly ok: true; readonly claims: Claims; readonly token: string }
-  | ({ readonly ok: false } & BearerRefusal)
-
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
+  | {
+      readonly ok: true
+      readonly claims: Claims
+      readonly token: string
+      /** Where the token was found. */
+      readonly method: BearerMethod
+    }
+  | BearerRefusal
 
 /**
- * The token of an `Authorization: Bearer` header: `undefined` when there is no header (or another
- * scheme), `null` when the header is a malformed Bearer header.
+ * Checks one request: its parts (see {@link BearerRequestParts}), or just its `Authorization`
+ * header value.
  */
-export function extractBearerToken(
-  authorization: string | readonly string[] | undefined,
-): string | undefined | null {
-  if (authorization === undefined) return undefined
-  if (typeof authorization !== 'string') return null
-  if (!/^bearer(\s|$)/i.test(authorization)) return undefined
-  const match = BEARER.exec(authorization)
-  return match ? match[1]! : null
-}
-
-/** The scopes a token carries, from `scope` (space-delimited) or `scp` (array or string). */
-export function tokenScopes(claims: Claims): string[] {
-  const source = claims.scope ?? claims.scp
-  if (typeof source === 'string') return source.split(' ').filter(Boolean)
-  if (Array.isArray(source))
-    return source.filter((scope): scope is string => typeof scope === 'string')
-  return []
-}
-
-/** Checks one request's `Authorization` header value. */
 export type BearerAuthenticator = (
-  authorization: string | readonly string[] | undefined,
+  request: BearerRequestParts | string | readonly string[] | undefined,
 ) => Promise<BearerOutcome>
 
+/** A built middleware core: what adapters need. */
+export interface BearerAuth {
+  readonly authenticate: BearerAuthenticator
+  /** The enabled token methods (adapters read a body or a query only when enabled). */
+  readonly methods: ReadonlySet<BearerMethod>
+  /** The refusals of this configuration (for follow-up guards such as `requireScopes`). */
+  readonly refuser: Refuser
+  /** Calls `onRefusal`, if any, and returns the refusal. */
+  readonly report: (refusal: BearerRefusal) => BearerRefusal
+}
+
+const JWT_PROFILE_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const
+
 /**
- * Builds the check once (options resolved, validation config fixed) so each request pays only for
- * the token itself.
+ * Builds the check once (options resolved, validation configs fixed, guards compiled) so each
+ * request pays only for its token.
  *
  * @example
  * ```ts
@@ -78,136 +126,221 @@ export type BearerAuthenticator = (
  * const outcome = await authenticate(req.headers.authorization)
  * if (!outcome.ok) return send(outcome.status, outcome.headers, outcome.body)
  * ```
+ * @see RFC 6750 §2, §3
+ * @throws TypeError when the options cannot work (no issuer, key or introspection; no audience).
  */
 export function createBearerAuthenticator(options: BearerAuthOptions): BearerAuthenticator {
-  const config: TokenValidationConfigInit = {
-    ...options,
-    performDisco: options.performDisco ?? options.discoDocAddress !== undefined,
-  }
-  const address = options.discoDocAddress
-  const required =
-    typeof options.requiredScopes === 'string' ? [options.requiredScopes] : options.requiredScopes
-  return async (authorization) => {
-    const token = extractBearerToken(authorization)
-    if (token === undefined) {
-      return refuse(401, undefined, 'Bearer authentication is required', options)
-    }
-    if (token === null) {
-      return refuse(
-        400,
-        'invalid_request',
-        'The Authorization header is not a valid Bearer header',
-        options,
-      )
-    }
-    let claims: Claims
-    try {
-      claims = await validateToken(token, config, address)
-    } catch (error) {
-      return refusalFor(error, options)
-    }
-    if (required && required.length > 0) {
-      const granted = tokenScopes(claims)
-      if (!required.every((scope) => granted.includes(scope))) {
-        return refuse(
-          403,
-          'insufficient_scope',
-          'The token lacks a required scope',
-          options,
-          undefined,
-          required,
-        )
-      }
-    }
-    return { ok: true, claims, token }
-  }
+  return createBearerAuth(options).authenticate
 }
 
-/** One-shot form of {@link createBearerAuthenticator}. */
+/**
+ * One-shot form of {@link createBearerAuthenticator}; builds everything on each call, so prefer
+ * the factory for a server.
+ */
 export function authenticateBearer(
-  authorization: string | readonly string[] | undefined,
+  request: BearerRequestParts | string | readonly string[] | undefined,
   options: BearerAuthOptions,
 ): Promise<BearerOutcome> {
-  return createBearerAuthenticator(options)(authorization)
+  return createBearerAuthenticator(options)(request)
 }
 
-/** Maps a validation error to its refusal: 401 bad token, 503 provider down, 500 misconfigured. */
-function refusalFor(error: unknown, options: BearerAuthOptions): { ok: false } & BearerRefusal {
-  if (error instanceof TokenValidationError) {
-    return refuse(401, 'invalid_token', describe(error), options, error)
+/**
+ * The core as adapters use it: the authenticator plus the enabled methods and refusals.
+ *
+ * @throws TypeError when the options cannot work.
+ */
+export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('bearer authentication needs options: { discoDocAddress, audience, ... }')
   }
-  if (error instanceof ProviderUnavailableError) {
-    return refuse(
-      503,
-      'temporarily_unavailable',
-      'The identity provider is unavailable',
-      options,
-      error,
+  const {
+    discoDocAddress,
+    performDisco,
+    issuers,
+    resolveIssuer,
+    introspection,
+    jwtAccessTokenProfile,
+    bearerMethods,
+    realm,
+    resourceMetadata,
+    onRefusal,
+    requiredScopes,
+    scopeMatch,
+    requiredClaimValues,
+    authorize,
+    ...validationOptions
+  } = options
+  const methods = resolveMethods(bearerMethods)
+  const refuser = createRefuser({
+    realm,
+    resourceMetadataUrl: metadataUrl(resourceMetadata),
+  })
+  const guard = createGuard({ requiredScopes, scopeMatch, requiredClaimValues, authorize })
+  const validation = jwtAccessTokenProfile ? withJwtProfile(validationOptions) : validationOptions
+  const multiIssuer = issuers !== undefined || resolveIssuer !== undefined
+  if (multiIssuer && discoDocAddress !== undefined) {
+    throw new TypeError(
+      'use either discoDocAddress (one issuer) or issuers / resolveIssuer (several), not both',
     )
   }
-  if (error instanceof ConfigurationError || error instanceof IdentityModelError) {
-    return refuse(500, 'server_error', 'Token validation is misconfigured', options, error)
+  checkAudience(validation, issuers, resolveIssuer !== undefined)
+
+  let validateJwt: ((token: string) => Promise<Claims>) | undefined
+  if (multiIssuer) {
+    validateJwt = createIssuerValidator(
+      { ...validation, performDisco: true },
+      issuers,
+      resolveIssuer,
+    )
+  } else if (discoDocAddress !== undefined || validation.key !== undefined) {
+    const disco = performDisco ?? validation.key === undefined
+    const config: TokenValidationConfigInit = { ...validation, performDisco: disco }
+    if (disco) parseHttpUrl(discoDocAddress, 'discoDocAddress')
+    else checkStaticKey(config)
+    validateJwt = (token) => validateToken(token, config, discoDocAddress)
   }
-  throw error
+  const introspect =
+    introspection === undefined
+      ? undefined
+      : createIntrospector(introspection, {
+          audience: validation.audience,
+          issuer: validation.issuer ?? listedIssuers(issuers),
+          leeway: validation.leeway,
+          currentDate: validation.currentDate,
+          verifyAud: validation.options?.verifyAud,
+          claimsValidator: validation.claimsValidator,
+          discoDocAddress,
+          policy: validation.policy,
+          providerCache: validation.cache,
+        })
+  if (validateJwt === undefined && introspect === undefined) {
+    throw new TypeError(
+      'bearer authentication needs discoDocAddress, issuers, resolveIssuer, a static key or introspection',
+    )
+  }
+
+  const report =
+    onRefusal === undefined
+      ? (refusal: BearerRefusal) => refusal
+      : (refusal: BearerRefusal) => {
+          try {
+            onRefusal(refusal)
+          } catch {
+            // A failing logger must not turn a refusal into a crash.
+          }
+          return refusal
+        }
+
+  const authenticate: BearerAuthenticator = async (request) => {
+    const parts: BearerRequestParts =
+      request !== null && typeof request === 'object' && !Array.isArray(request)
+        ? (request as BearerRequestParts)
+        : { authorization: request as string | readonly string[] | undefined }
+    const extraction = extractToken(parts, methods)
+    if (extraction.token === undefined) {
+      return report(
+        extraction.invalid === undefined
+          ? refuser.missing
+          : refuser.invalidRequest(extraction.invalid),
+      )
+    }
+    const { token } = extraction
+    let claims: Claims
+    try {
+      claims =
+        introspect !== undefined && (validateJwt === undefined || !isJwtShaped(token))
+          ? await introspect(token)
+          : await (validateJwt as (token: string) => Promise<Claims>)(token)
+    } catch (error) {
+      return report(refuser.forError(error))
+    }
+    if (isKeyBound(claims)) {
+      return report(
+        refuser.forError(
+          new TokenValidationError(
+            'claim_validation',
+            'the token is bound to a DPoP key (cnf.jkt); this API accepts bearer tokens only',
+            { claim: 'cnf' },
+          ),
+        ),
+      )
+    }
+    if (guard !== undefined) {
+      let denial: Awaited<ReturnType<typeof guard>>
+      try {
+        denial = await guard(claims)
+      } catch (error) {
+        return report(refuser.forError(error))
+      }
+      if (denial !== undefined) {
+        return report(refuser.insufficientScope(denial.description, denial.scopes))
+      }
+    }
+    return { ok: true, claims, token, method: extraction.method }
+  }
+  return { authenticate, methods, refuser, report }
 }
 
-function refuse(
-  status: BearerRefusal['status'],
-  error: string | undefined,
-  description: string,
-  options: BearerAuthOptions,
-  cause?: unknown,
-  scopes?: readonly string[],
-): { ok: false } & BearerRefusal {
-  const params: string[] = []
-  if (options.realm !== undefined) params.push(`realm="${quotable(options.realm)}"`)
-  // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
-  if (error !== undefined && status !== 503 && status !== 500) {
-    params.push(`error="${error}"`, `error_description="${quotable(description)}"`)
-  }
-  if (scopes) params.push(`scope="${quotable(scopes.join(' '))}"`)
-  const headers: Record<string, string> =
-    status === 503 || status === 500
-      ? {}
-      : { 'www-authenticate': params.length > 0 ? `Bearer ${params.join(', ')}` : 'Bearer' }
+/** A compact JWS has exactly two dots; anything else goes to introspection when enabled. */
+function isJwtShaped(token: string): boolean {
+  const first = token.indexOf('.')
+  if (first === -1) return false
+  const second = token.indexOf('.', first + 1)
+  return second !== -1 && token.indexOf('.', second + 1) === -1
+}
+
+/** RFC 9449 §6: a token bound to a DPoP key must come with a proof, which bearer use lacks. */
+function isKeyBound(claims: Claims): boolean {
+  const cnf = claims.cnf
+  return cnf !== null && typeof cnf === 'object' && (cnf as { jkt?: unknown }).jkt !== undefined
+}
+
+function withJwtProfile(
+  validation: Omit<TokenValidationConfigInit, 'performDisco'>,
+): Omit<TokenValidationConfigInit, 'performDisco'> {
   return {
-    ok: false,
-    status,
-    headers,
-    body: { error: error ?? 'invalid_token', error_description: description },
-    ...(cause === undefined ? {} : { cause }),
+    ...validation,
+    typ: validation.typ ?? 'at+jwt',
+    requiredClaims: [...new Set([...(validation.requiredClaims ?? []), ...JWT_PROFILE_CLAIMS])],
+    options: { ...validation.options, requireExp: true, requireIat: true },
   }
 }
 
-/** A short description per failure, for the challenge: no token, no configuration details. */
-function describe(error: TokenValidationError): string {
-  switch (error.code) {
-    case 'malformed':
-      return 'The token is malformed'
-    case 'alg_none':
-    case 'unsupported_alg':
-      return 'The token algorithm is not accepted'
-    case 'signature':
-      return 'The token signature is invalid'
-    case 'key_not_found':
-      return 'The token signing key is unknown'
-    case 'key_conversion':
-      return 'The signing key cannot be used'
-    case 'claim_validation':
-      return CLAIM_DESCRIPTIONS[error.claim ?? ''] ?? 'The token failed a claim check'
+function metadataUrl(metadata: string | ProtectedResourceMetadata | undefined): string | undefined {
+  if (metadata === undefined) return undefined
+  const url = typeof metadata === 'string' ? metadata : metadata?.url
+  return parseHttpUrl(url, 'resourceMetadata').href
+}
+
+function listedIssuers(
+  issuers: readonly (string | IssuerOptions)[] | undefined,
+): readonly string[] | undefined {
+  return issuers?.map((entry) => (typeof entry === 'string' ? entry : entry.issuer))
+}
+
+/** `verifyAud` without an audience cannot work: say so at construction, not on each request. */
+function checkAudience(
+  validation: Omit<TokenValidationConfigInit, 'performDisco'>,
+  issuers: readonly (string | IssuerOptions)[] | undefined,
+  hasResolver: boolean,
+): void {
+  if (validation.options?.verifyAud === false || hasResolver) return
+  const has = (audience: string | readonly string[] | undefined) =>
+    audience !== undefined && audience.length > 0
+  if (has(validation.audience)) return
+  if (issuers !== undefined && issuers.length > 0) {
+    if (issuers.every((entry) => typeof entry === 'object' && has(entry.audience))) return
   }
+  throw new TypeError(
+    'an audience is required: set `audience` to the identifier of this API (or options.verifyAud to false)',
+  )
 }
 
-const CLAIM_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  exp: 'The token has expired',
-  nbf: 'The token is not valid yet',
-  iat: 'The token issue time is invalid',
-  iss: 'The token issuer is not accepted',
-  aud: 'The token audience is not accepted',
-  sub: 'The token subject is not accepted',
-}
-
-/** RFC 6750 §3: quoted values may not hold `"` or `\` or control characters. */
-function quotable(value: string): string {
-  return value.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '')
+function checkStaticKey(config: TokenValidationConfigInit): void {
+  if (config.key === undefined) {
+    throw new TypeError('performDisco is false, so a static `key` is required')
+  }
+  if (config.issuer === undefined && config.options?.verifyIss !== false) {
+    throw new TypeError('with a static key, set `issuer` (or options.verifyIss to false)')
+  }
 }

@@ -1,17 +1,26 @@
 /**
- * Express middleware that protects a route with a bearer token (the seed's Use Case 2).
+ * Express middleware that protects routes with bearer tokens: `requireToken` validates the token
+ * and puts the claims on `req.userClaims`; `requireScopes` adds a scope check after it; and
+ * `serveProtectedResourceMetadata` answers the RFC 9728 well-known route. No runtime import of
+ * Express: the types are structural, so this module loads without Express installed.
  *
  * @example
  * ```ts
- * import { requireToken } from 'identity-model/express'
- * app.get('/orders', requireToken({ discoDocAddress, audience: 'my-api', requiredScopes: 'orders:read' }),
- *   (req, res) => res.json({ hello: req.userClaims?.sub }))
+ * import { requireToken, requireScopes } from 'identity-model/express'
+ * const auth = requireToken({ discoDocAddress, audience: 'my-api' })
+ * app.get('/orders', auth, (req, res) => res.json({ hello: req.userClaims?.sub }))
+ * app.post('/orders', auth, requireScopes('orders:write'), createOrder)
  * ```
  * @packageDocumentation
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ConfigurationError } from '../errors.js'
 import type { Claims } from '../validation/jwt.js'
-import { type BearerAuthOptions, createBearerAuthenticator } from './core.js'
+import type { BearerRefusal, Refuser } from './challenge.js'
+import { type BearerAuthOptions, createBearerAuth } from './core.js'
+import { accessTokenValues, isFormContentType, queryAccessTokens } from './extract.js'
+import { createScopeCheck } from './guards.js'
+import { PROTECTED_RESOURCE_HEADERS, type ProtectedResourceMetadata } from './resource-metadata.js'
 
 declare global {
   namespace Express {
@@ -22,35 +31,158 @@ declare global {
   }
 }
 
-/** Options of {@link requireToken}: validation settings plus `requiredScopes` and `realm`. */
+/** Options of {@link requireToken}: validation, guards and challenge settings. */
 export type RequireTokenOptions = BearerAuthOptions
+
+/** The request as this adapter reads it (an Express `Request` fits). */
+export type ProtectedRequest = IncomingMessage & {
+  userClaims?: Claims
+  body?: unknown
+  originalUrl?: string
+}
+
+/** An Express-compatible middleware. */
+export type Middleware = (req: ProtectedRequest, res: ServerResponse, next: Next) => void
 
 type Next = (error?: unknown) => void
 
+/** Where `requireToken` leaves its refusals for `requireScopes` on the same request. */
+const REFUSALS = Symbol('identity-model.refusals')
+interface Refusals {
+  readonly refuser: Refuser
+  readonly report: (refusal: BearerRefusal) => BearerRefusal
+}
+type WithRefusals = ProtectedRequest & { [REFUSALS]?: Refusals }
+
 /**
- * Requires a valid bearer token. A missing or invalid token answers 401 with an RFC 6750
- * `WWW-Authenticate: Bearer` challenge, a malformed header 400, a missing scope 403
- * (`insufficient_scope`), an unreachable provider 503 and a configuration error 500. The claims
- * are on `req.userClaims`.
+ * Requires a valid bearer token. A missing token answers 401 with a bare RFC 6750 challenge, an
+ * invalid one 401 `invalid_token`, a malformed request 400 `invalid_request`, a failed guard 403
+ * `insufficient_scope`, an unreachable provider 503 and a configuration error 500. The verified
+ * claims are on `req.userClaims`.
  *
- * @see RFC 6750 §3
+ * With `bearerMethods` including `'body'`, parse form bodies first (`express.urlencoded()`):
+ * a form request whose body was not parsed is a configuration error (500), not a silent 401.
+ *
+ * @example
+ * ```ts
+ * app.get('/orders', requireToken({ discoDocAddress: 'https://id.example.com', audience: 'my-api',
+ *   requiredScopes: 'orders:read' }), (req, res) => res.json({ sub: req.userClaims?.sub }))
+ * ```
+ * @see RFC 6750 §2, §3
+ * @throws TypeError at once when the options cannot work.
  */
-export function requireToken(
-  options: RequireTokenOptions,
-): (req: IncomingMessage & { userClaims?: Claims }, res: ServerResponse, next: Next) => void {
-  const authenticate = createBearerAuthenticator(options)
-  return (req, res, next) => {
-    authenticate(req.headers.authorization).then((outcome) => {
-      if (outcome.ok) {
-        req.userClaims = outcome.claims
-        next()
+export function requireToken(options: RequireTokenOptions): Middleware {
+  const { authenticate, methods, refuser, report } = createBearerAuth(options)
+  const refusals: Refusals = { refuser, report }
+  const readBody = methods.has('body')
+  const readQuery = methods.has('query')
+  return (req: WithRefusals, res, next) => {
+    let parts: Parameters<typeof authenticate>[0] = req.headers.authorization
+    if (readBody || readQuery) {
+      const formBody =
+        readBody && req.method !== 'GET' && isFormContentType(req.headers['content-type'])
+      if (formBody && req.body === undefined) {
+        send(
+          res,
+          report(
+            refuser.forError(
+              new ConfigurationError(
+                'bearerMethods includes "body" but the form body is not parsed: add express.urlencoded() before requireToken',
+              ),
+            ),
+          ),
+        )
         return
       }
-      res.statusCode = outcome.status
-      for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value)
-      res.setHeader('content-type', 'application/json')
-      res.setHeader('cache-control', 'no-store')
-      res.end(JSON.stringify(outcome.body))
+      parts = {
+        authorization: req.headers.authorization,
+        bodyTokens: formBody ? accessTokenValues(req.body) : undefined,
+        queryTokens: readQuery ? queryAccessTokens(req.originalUrl ?? req.url) : undefined,
+      }
+    }
+    authenticate(parts).then((outcome) => {
+      if (!outcome.ok) {
+        send(res, outcome)
+        return
+      }
+      req.userClaims = outcome.claims
+      req[REFUSALS] = refusals
+      // RFC 6750 §2.3: a response to a request with the token in the URL must not be shared.
+      if (outcome.method === 'query') res.setHeader('cache-control', 'private')
+      next()
     }, next)
   }
 }
+
+/**
+ * Requires scopes on a route already behind {@link requireToken}: every one of them, or at least
+ * one with `{ match: 'any' }`. A miss answers 403 `insufficient_scope` naming the scopes.
+ *
+ * @example
+ * ```ts
+ * app.delete('/orders/:id', requireToken(options), requireScopes(['orders:admin', 'admin'], { match: 'any' }), handler)
+ * ```
+ * @see RFC 6750 §3.1
+ * @throws TypeError at once for malformed scopes.
+ */
+export function requireScopes(
+  scopes: string | readonly string[],
+  options: { match?: 'all' | 'any' } = {},
+): Middleware {
+  const check = createScopeCheck(scopes, options.match)
+  if (check === undefined) throw new TypeError('requireScopes needs at least one scope')
+  return (req: WithRefusals, res, next) => {
+    const refusals = req[REFUSALS]
+    if (req.userClaims === undefined || refusals === undefined) {
+      next(new ConfigurationError('requireScopes must come after requireToken on the route'))
+      return
+    }
+    const denial = check(req.userClaims)
+    if (denial === undefined) next()
+    else {
+      const { refuser, report } = refusals
+      send(res, report(refuser.insufficientScope(denial.description, denial.scopes)))
+    }
+  }
+}
+
+/**
+ * Serves RFC 9728 protected-resource metadata; mount it on `metadata.path`, outside the
+ * protected routes.
+ *
+ * @example
+ * ```ts
+ * const metadata = protectedResourceMetadata({ resource: 'https://api.example.com', authorizationServers: [issuer] })
+ * app.get(metadata.path, serveProtectedResourceMetadata(metadata))
+ * ```
+ * @see RFC 9728 §3
+ */
+export function serveProtectedResourceMetadata(
+  metadata: ProtectedResourceMetadata,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  if (metadata === null || typeof metadata?.json !== 'string') {
+    throw new TypeError('serveProtectedResourceMetadata needs protectedResourceMetadata(...)')
+  }
+  return (_req, res) => {
+    res.statusCode = 200
+    for (const [name, value] of Object.entries(PROTECTED_RESOURCE_HEADERS)) {
+      res.setHeader(name, value)
+    }
+    res.end(metadata.json)
+  }
+}
+
+function send(res: ServerResponse, refusal: BearerRefusal): void {
+  res.statusCode = refusal.status
+  for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value)
+  res.end(JSON.stringify(refusal.body))
+}
+
+export type { BearerRefusal } from './challenge.js'
+export type { BearerAuthOptions, BearerOutcome } from './core.js'
+export type { BearerMethod } from './extract.js'
+export type { ClaimValue, GuardOptions } from './guards.js'
+export type { IntrospectionOptions } from './introspection.js'
+export { IntrospectionCache } from './introspection-cache.js'
+export { type IssuerOptions, type IssuerResolver, multiTenantIssuer } from './issuers.js'
+export { protectedResourceMetadata } from './resource-metadata.js'

@@ -1,0 +1,186 @@
+/**
+ * Refusals: the status, the RFC 6750 §3 `WWW-Authenticate` challenge and a JSON body for every way
+ * a protected request can fail. Built from settings fixed at middleware construction, so a refusal
+ * costs a string concatenation.
+ */
+import {
+  ConfigurationError,
+  IdentityModelError,
+  ProviderUnavailableError,
+  TokenValidationError,
+} from '../errors.js'
+
+/** A refusal, ready to send. */
+export interface BearerRefusal {
+  readonly ok: false
+  readonly status: 400 | 401 | 403 | 500 | 503
+  /**
+   * Response headers: `www-authenticate` (absent for 500 and 503), `content-type` and
+   * `cache-control: no-store`.
+   */
+  readonly headers: Readonly<Record<string, string>>
+  /** The JSON body: the challenge's error code and description. */
+  readonly body: { readonly error: string; readonly error_description: string }
+  /**
+   * The underlying error, for logging. Its message never contains the token, but may name the
+   * token's issuer or audience to help a developer.
+   */
+  readonly cause?: unknown
+}
+
+/** What the challenge carries besides the error. */
+export interface ChallengeSettings {
+  /** The `realm` of the challenge (RFC 6750 §3). */
+  readonly realm?: string | undefined
+  /** The URL of the RFC 9728 protected-resource metadata, sent as `resource_metadata`. */
+  readonly resourceMetadataUrl?: string | undefined
+}
+
+/** Builds the refusals of one middleware instance. */
+export interface Refuser {
+  /** 401 without an error code: the request carried no token (RFC 6750 §3.1). */
+  readonly missing: BearerRefusal
+  /** 400 `invalid_request`. */
+  invalidRequest(description: string): BearerRefusal
+  /** 401 `invalid_token`. */
+  invalidToken(description: string, cause?: unknown): BearerRefusal
+  /** 403 `insufficient_scope`, with the `scope` needed when there is one. */
+  insufficientScope(description: string, scopes?: readonly string[], cause?: unknown): BearerRefusal
+  /** The refusal for an error thrown by validation, introspection or a guard. */
+  forError(error: unknown): BearerRefusal
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const
+
+/**
+ * The refusals for one set of challenge settings. The challenge parameters come in a fixed
+ * order: `realm`, `error`, `error_description`, `scope`, `resource_metadata`.
+ *
+ * @see RFC 6750 §3, RFC 9728 §5.1
+ */
+export function createRefuser(settings: ChallengeSettings): Refuser {
+  const head = settings.realm === undefined ? '' : `realm="${quotable(settings.realm)}"`
+  const tail =
+    settings.resourceMetadataUrl === undefined
+      ? ''
+      : `resource_metadata="${quotable(settings.resourceMetadataUrl)}"`
+  const challenge = (params: string): string =>
+    `Bearer ${[head, params, tail].filter((part) => part !== '').join(', ')}`.trimEnd()
+
+  const withError = (
+    status: 400 | 401 | 403,
+    error: string,
+    description: string,
+    extra: string,
+    cause: unknown,
+  ): BearerRefusal => {
+    const params = `error="${error}", error_description="${quotable(description)}"${extra}`
+    return refusal(status, challenge(params), error, description, cause)
+  }
+
+  const missing = Object.freeze(
+    refusal(401, challenge(''), 'unauthorized', 'Bearer authentication is required', undefined),
+  )
+
+  return {
+    missing,
+    invalidRequest: (description) => withError(400, 'invalid_request', description, '', undefined),
+    invalidToken: (description, cause) => withError(401, 'invalid_token', description, '', cause),
+    insufficientScope: (description, scopes, cause) =>
+      withError(
+        403,
+        'insufficient_scope',
+        description,
+        scopes && scopes.length > 0 ? `, scope="${quotable(scopes.join(' '))}"` : '',
+        cause,
+      ),
+    forError(error) {
+      if (error instanceof TokenValidationError) {
+        return withError(401, 'invalid_token', describe(error), '', error)
+      }
+      if (error instanceof ProviderUnavailableError) {
+        return plain(503, 'temporarily_unavailable', 'The identity provider is unavailable', error)
+      }
+      if (error instanceof ConfigurationError || error instanceof IdentityModelError) {
+        return plain(500, 'server_error', 'Token validation is misconfigured', error)
+      }
+      return plain(500, 'server_error', 'Token validation failed unexpectedly', error)
+    },
+  }
+}
+
+function refusal(
+  status: 400 | 401 | 403,
+  challenge: string,
+  error: string,
+  description: string,
+  cause: unknown,
+): BearerRefusal {
+  return {
+    ok: false,
+    status,
+    headers: { 'www-authenticate': challenge, ...JSON_HEADERS },
+    body: { error, error_description: description },
+    ...(cause === undefined ? {} : { cause }),
+  }
+}
+
+/** 500 and 503 carry no challenge: the token was not the problem. */
+function plain(
+  status: 500 | 503,
+  error: string,
+  description: string,
+  cause: unknown,
+): BearerRefusal {
+  return {
+    ok: false,
+    status,
+    headers: JSON_HEADERS,
+    body: { error, error_description: description },
+    cause,
+  }
+}
+
+/**
+ * A short description per failure, for the challenge and the body. Fixed texts only: never the
+ * token, never a value taken from it, never configuration details.
+ */
+function describe(error: TokenValidationError): string {
+  switch (error.code) {
+    case 'malformed':
+      return 'The token is malformed'
+    case 'alg_none':
+    case 'unsupported_alg':
+      return 'The token algorithm is not accepted'
+    case 'signature':
+      return 'The token signature is invalid'
+    case 'key_not_found':
+      return 'The token signing key is unknown'
+    case 'key_conversion':
+      return 'The signing key cannot be used'
+    case 'claim_validation':
+      return (
+        CLAIM_DESCRIPTIONS[error.claim ?? ''] ??
+        (error.claim === undefined
+          ? 'The token failed a claim check'
+          : `The token failed the ${error.claim} claim check`)
+      )
+  }
+}
+
+const CLAIM_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  exp: 'The token has expired',
+  nbf: 'The token is not valid yet',
+  iat: 'The token issue time is invalid',
+  iss: 'The token issuer is not accepted',
+  aud: 'The token audience is not accepted',
+  sub: 'The token subject is not accepted',
+  active: 'The token is not active',
+  cnf: 'The token is bound to a key (DPoP) and cannot be used as a bearer token',
+  token_type: 'The token is not a bearer access token',
+}
+
+/** RFC 6750 §3: quoted values may not hold `"` or `\` or control characters. */
+export function quotable(value: string): string {
+  return value.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '')
+}
