@@ -105,8 +105,11 @@ export function verifyNow(
   throw signatureError(alg, keys)
 }
 
-/** Like {@link verifyNow}, on the libuv thread pool (asymmetric algorithms only). */
-export async function verifyOnPool(
+/**
+ * Like {@link verifyNow}, on the libuv thread pool (asymmetric algorithms only). One promise for
+ * the whole attempt: the keys are tried one after another from the completion callbacks.
+ */
+export function verifyOnPool(
   jwt: DecodedJwt,
   alg: string,
   keys: readonly VerificationKey[],
@@ -114,10 +117,21 @@ export async function verifyOnPool(
   const spec = ALGORITHMS[alg]!
   const signature = decodeSignature(jwt, alg, spec.signatureLength)
   const data = Buffer.from(jwt.signingInput, 'latin1')
-  for (const key of keys) {
-    if (await verifyOnThreadPool(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return key
-  }
-  throw signatureError(alg, keys)
+  return new Promise((resolve, reject) => {
+    let index = 0
+    const tryNext = (): void => {
+      const key = keys[index++]
+      if (key === undefined) {
+        reject(signatureError(alg, keys))
+        return
+      }
+      verify(spec.hash, data, key.verifyKeys.get(alg)!, signature, (error, valid) => {
+        if (!error && valid) resolve(key)
+        else tryNext()
+      })
+    }
+    tryNext()
+  })
 }
 
 /**
@@ -171,17 +185,6 @@ function hmacMatches(
     difference |= expected.charCodeAt(i) ^ signature.charCodeAt(i)
   }
   return difference === 0
-}
-
-function verifyOnThreadPool(
-  hash: string | null,
-  data: Buffer,
-  key: VerifyKey,
-  signature: Buffer,
-): Promise<boolean> {
-  return new Promise((resolve) => {
-    verify(hash, data, key, signature, (error, valid) => resolve(!error && valid))
-  })
 }
 
 function keyName(key: VerificationKey): string {

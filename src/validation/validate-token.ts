@@ -111,10 +111,11 @@ export async function validateToken(
     let verifiedBy: VerificationKey | undefined
     if (keys !== undefined && typeof keys !== 'string') {
       if (isAsymmetric(alg)) {
-        // One yield, so that validations started together (a batch, a busy server) all count as
-        // in flight: then their signatures go to the thread pool and every core works, while a
-        // lone validation verifies on this thread without the hop.
-        await undefined
+        // With other validations in flight the signature goes to the thread pool at once, so
+        // every core works. A validation that looks alone yields once first: callers started
+        // together (a batch, a busy server) then show up, and only a truly lone validation
+        // verifies on this thread, without the hop.
+        if (!busy()) await undefined
         verifiedBy = busy() ? await verifyOnPool(decoded, alg, keys) : verifyNow(decoded, alg, keys)
       } else {
         verifiedBy = verifyNow(decoded, alg, keys)
