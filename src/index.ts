@@ -18,7 +18,7 @@ export {
   type TokenValidationErrorCode,
 } from './errors.js'
 export type { NetworkOptions } from './http/options.js'
-export type { ErrorType, RequestFailure } from './http/result.js'
+export { type ErrorType, isUnavailable, type RequestFailure } from './http/result.js'
 
 // Discovery, and the cache of provider metadata (discovery documents and key sets)
 

@@ -4,6 +4,7 @@
  */
 import {
   ConfigurationError,
+  isUnavailable,
   ProviderUnavailableError,
   type RequestFailure,
   TokenValidationError,
@@ -57,15 +58,7 @@ export function failureError(what: string, failure: RequestFailure): CliError {
   if (failure.errorType === 'policy') {
     return new CliError(EXIT.configuration, 'policy', `${what}: ${detail}`)
   }
-  const unavailable =
-    failure.errorType === 'network' ||
-    failure.errorType === 'timeout' ||
-    failure.errorType === 'invalid_json' ||
-    failure.errorType === 'invalid_response' ||
-    failure.error === 'temporarily_unavailable' ||
-    failure.error === 'server_error' ||
-    (status !== undefined && (status >= 500 || status === 408 || status === 429))
-  if (unavailable) {
+  if (isUnavailable(failure)) {
     return new CliError(EXIT.unavailable, failure.errorType, `${what} is unavailable: ${detail}`)
   }
   return new CliError(

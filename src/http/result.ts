@@ -80,3 +80,21 @@ export interface NoFailure {
   readonly retryAfter?: undefined
   readonly cause?: undefined
 }
+
+/**
+ * True when a failure means the server cannot answer properly right now (unreachable, timed out,
+ * 5xx, 408, 429, garbage, `temporarily_unavailable`, `server_error`): worth a 503 and a retry,
+ * unlike a refusal or a policy violation, which retrying will not change.
+ */
+export function isUnavailable(failure: RequestFailure): boolean {
+  const status = failure.httpStatus
+  return (
+    failure.errorType === 'network' ||
+    failure.errorType === 'timeout' ||
+    failure.errorType === 'invalid_json' ||
+    failure.errorType === 'invalid_response' ||
+    failure.error === 'temporarily_unavailable' ||
+    failure.error === 'server_error' ||
+    (status !== undefined && (status >= 500 || status === 408 || status === 429))
+  )
+}

@@ -7,6 +7,9 @@
  * The answer is a fully buffered `Response`, so the process steps of each endpoint read it
  * synchronously-sized and can be unit-tested with a `new Response(...)` fixture.
  */
+
+import { raceSignal } from '../internal/abort.js'
+import { sleep } from '../internal/sleep.js'
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_TIMEOUT_MS,
@@ -72,7 +75,7 @@ async function attemptOnce(
     const init: RequestInit = { method: request.method, headers, redirect: 'manual', signal }
     if (request.body !== undefined) init.body = request.body
     // Raced against the signal: a custom fetch that ignores it must not defeat the timeout.
-    const response = await untilAborted(doFetch(request.url, init), signal)
+    const response = await raceSignal(doFetch(request.url, init), signal)
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => {})
       const location = response.headers.get('location')
@@ -120,7 +123,7 @@ async function readCapped(
   const chunks: Uint8Array[] = []
   let total = 0
   for (;;) {
-    const { done, value } = await untilAborted(reader.read(), signal).catch(async (error) => {
+    const { done, value } = await raceSignal(reader.read(), signal).catch(async (error) => {
       await reader.cancel().catch(() => {})
       throw error
     })
@@ -156,43 +159,6 @@ export function parseRetryAfter(value: string | null): number | undefined {
   if (!/^[A-Za-z]/.test(trimmed)) return undefined
   const date = Date.parse(trimmed)
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
-}
-
-/** Rejects with the signal's reason once it aborts (at once when it already has). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {})
-    return Promise.reject(signal.reason)
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 function nullBodyStatus(status: number): boolean {

@@ -14,7 +14,7 @@ import {
   ProviderUnavailableError,
   TokenValidationError,
 } from '../errors.js'
-import type { RequestFailure } from '../http/result.js'
+import { isUnavailable, type RequestFailure } from '../http/result.js'
 import { parseHttpUrl } from '../internal/url.js'
 import { DEFAULT_LEEWAY_SECONDS } from '../validation/config.js'
 import type { Claims } from '../validation/jwt.js'
@@ -238,18 +238,10 @@ function introspectionError(failure: RequestFailure): IdentityModelError {
 
 function failureError(what: string, failure: RequestFailure): IdentityModelError {
   const status = failure.httpStatus
-  const unavailable =
-    failure.errorType === 'network' ||
-    failure.errorType === 'timeout' ||
-    failure.errorType === 'invalid_json' ||
-    failure.errorType === 'invalid_response' ||
-    failure.error === 'temporarily_unavailable' ||
-    failure.error === 'server_error' ||
-    (status !== undefined && (status >= 500 || status === 408 || status === 429))
   const detail = failure.errorDescription
     ? `${failure.error}: ${failure.errorDescription}`
     : failure.error
-  if (unavailable) {
+  if (isUnavailable(failure)) {
     return new ProviderUnavailableError(`${what} is unavailable: ${detail}`, {
       cause: failure,
       ...(status === undefined ? {} : { httpStatus: status }),

@@ -15,7 +15,7 @@ import {
   TokenValidationError,
 } from '../errors.js'
 import type { NetworkOptions } from '../http/options.js'
-import type { RequestFailure } from '../http/result.js'
+import { isUnavailable, type RequestFailure } from '../http/result.js'
 import { quote } from '../internal/quote.js'
 import {
   importKeySet,
@@ -338,10 +338,7 @@ async function runClaimsValidator(
 function providerError(what: 'discovery' | 'jwks', failure: RequestFailure): IdentityModelError {
   const name = what === 'discovery' ? 'discovery document' : 'key set (jwks_uri)'
   const status = failure.httpStatus
-  if (
-    failure.errorType === 'policy' ||
-    (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429)
-  ) {
+  if (!isUnavailable(failure)) {
     return new ConfigurationError(`the ${name} cannot be used: ${failure.error}`, {
       cause: failure,
     })
