@@ -130,3 +130,40 @@ export async function clientCredentials(
     ...(method === undefined ? {} : { clientAuthentication: method }),
   }
 }
+
+/**
+ * What `introspect` and `revoke` send: the endpoint (given or discovered), the client's
+ * credentials, the token (an argument or stdin) and the optional type hint.
+ */
+export async function tokenEndpointRequest(
+  values: Values,
+  positionals: readonly string[],
+  context: Context,
+  flag: '--introspection-endpoint' | '--revocation-endpoint',
+  field: 'introspectionEndpoint' | 'revocationEndpoint',
+): Promise<
+  Awaited<ReturnType<typeof clientCredentials>> & {
+    address: string
+    token: string
+    tokenTypeHint?: string
+    timeoutMs: number | undefined
+  }
+> {
+  const address = await endpoint(
+    context,
+    text(values, flag.slice(2)),
+    text(values, 'issuer'),
+    flag,
+    field,
+  )
+  const client = await clientCredentials(values, context)
+  const token = await context.token(positionals[0])
+  const hint = text(values, 'token-type-hint')
+  return {
+    address,
+    ...client,
+    token,
+    ...(hint === undefined ? {} : { tokenTypeHint: hint }),
+    timeoutMs: context.timeoutMs,
+  }
+}

@@ -1,13 +1,6 @@
 /** `identity-model introspect <token>`: ask the provider whether a token is active. */
 import { introspectToken } from '../../index.js'
-import {
-  CLIENT_HELP,
-  CLIENT_OPTIONS,
-  type Command,
-  clientCredentials,
-  endpoint,
-  text,
-} from '../command.js'
+import { CLIENT_HELP, CLIENT_OPTIONS, type Command, tokenEndpointRequest } from '../command.js'
 import { EXIT, failureError } from '../exit.js'
 import { table, timeRows } from '../format.js'
 
@@ -28,23 +21,15 @@ With --json, prints the introspection response as received.`,
     ...CLIENT_OPTIONS,
   },
   async run(values, positionals, context) {
-    const address = await endpoint(
-      context,
-      text(values, 'introspection-endpoint'),
-      text(values, 'issuer'),
-      '--introspection-endpoint',
-      'introspectionEndpoint',
+    const result = await introspectToken(
+      await tokenEndpointRequest(
+        values,
+        positionals,
+        context,
+        '--introspection-endpoint',
+        'introspectionEndpoint',
+      ),
     )
-    const client = await clientCredentials(values, context)
-    const token = await context.token(positionals[0])
-    const hint = text(values, 'token-type-hint')
-    const result = await introspectToken({
-      address,
-      ...client,
-      token,
-      ...(hint === undefined ? {} : { tokenTypeHint: hint }),
-      timeoutMs: context.timeoutMs,
-    })
     if (!result.isSuccessful) throw failureError('the introspection endpoint', result)
     const claims = result.claims
     if (!result.active) {

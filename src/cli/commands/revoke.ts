@@ -1,13 +1,6 @@
 /** `identity-model revoke <token>`: revoke a token. */
 import { revokeToken } from '../../index.js'
-import {
-  CLIENT_HELP,
-  CLIENT_OPTIONS,
-  type Command,
-  clientCredentials,
-  endpoint,
-  text,
-} from '../command.js'
+import { CLIENT_HELP, CLIENT_OPTIONS, type Command, tokenEndpointRequest } from '../command.js'
 import { EXIT, failureError } from '../exit.js'
 
 export const revokeCommand: Command = {
@@ -26,23 +19,15 @@ ${CLIENT_HELP}`,
     ...CLIENT_OPTIONS,
   },
   async run(values, positionals, context) {
-    const address = await endpoint(
-      context,
-      text(values, 'revocation-endpoint'),
-      text(values, 'issuer'),
-      '--revocation-endpoint',
-      'revocationEndpoint',
+    const result = await revokeToken(
+      await tokenEndpointRequest(
+        values,
+        positionals,
+        context,
+        '--revocation-endpoint',
+        'revocationEndpoint',
+      ),
     )
-    const client = await clientCredentials(values, context)
-    const token = await context.token(positionals[0])
-    const hint = text(values, 'token-type-hint')
-    const result = await revokeToken({
-      address,
-      ...client,
-      token,
-      ...(hint === undefined ? {} : { tokenTypeHint: hint }),
-      timeoutMs: context.timeoutMs,
-    })
     if (!result.isSuccessful) throw failureError('the revocation endpoint', result)
     context.print('revoked (the token is no longer usable, if it ever was)', { revoked: true })
     return EXIT.ok
