@@ -135,21 +135,37 @@ export function verifyOnPool(
 }
 
 /**
- * The signature bytes. Only the canonical base64url encoding is accepted (decoding and encoding
- * again must give the same text): Node's decoder skips stray characters, and a token that could
- * be re-spelled and still verify would slip past anything keyed on the token string, such as a
- * list of revoked token hashes.
+ * The signature bytes. Only the canonical base64url spelling is accepted: Node's decoder ignores
+ * the unused low bits of the last character, and a token that could be re-spelled and still
+ * verify would slip past anything keyed on the token string, such as a list of revoked token
+ * hashes. (decodeJwt has already checked the alphabet.)
  */
 function decodeSignature(jwt: DecodedJwt, alg: string, length: number | undefined): Buffer {
-  const signature = Buffer.from(jwt.signaturePart, 'base64url')
-  if (signature.toString('base64url') !== jwt.signaturePart) {
+  const text = jwt.signaturePart
+  const spare = SPARE_BITS[text.length % 4]!
+  if (
+    spare < 0 ||
+    (spare > 0 && (BASE64URL_VALUE[text.charCodeAt(text.length - 1)]! & ((1 << spare) - 1)) !== 0)
+  ) {
     throw new TokenValidationError('malformed', 'the token signature is not canonical base64url')
   }
+  const signature = Buffer.from(text, 'base64url')
   if (length !== undefined && signature.length !== length) {
     throw new TokenValidationError('signature', `the ${alg} signature has the wrong length`)
   }
   return signature
 }
+
+/** Unused low bits in the last character, by length modulo 4 (-1: no valid length). */
+const SPARE_BITS = [0, -1, 4, 2] as const
+
+/** The 6-bit value of each base64url character, by char code. */
+const BASE64URL_VALUE: readonly number[] = (() => {
+  const values: number[] = []
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i
+  return values
+})()
 
 function signatureError(alg: string, keys: readonly VerificationKey[]): TokenValidationError {
   return new TokenValidationError(
