@@ -5,9 +5,13 @@
  *   npm run bench                  # everything
  *   npm run bench -- --quick       # fewer rounds, shorter HTTP runs, 100k-validation memory run
  *   npm run bench -- --only=sequential,concurrent
+ *
+ * Scenarios: sequential, concurrent, cold-burst, kid-flood, http, token-cache, fleet (needs
+ * redis-server), memory.
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
+import { runFleetBench } from './fleet.js'
 import { ALGS, type Alg } from './lib/fixtures.js'
 import { coldBurst } from './scenarios/cold-burst.js'
 import { concurrent } from './scenarios/concurrent.js'
@@ -51,6 +55,11 @@ await step('cold-burst', () => coldBurst())
 await step('kid-flood', () => kidFlood(rounds))
 await step('http', () => http(quick ? 3 : 5, quick ? 1 : 2))
 await step('token-cache', () => tokenCache(rounds))
+await step('fleet', async () => {
+  // Needs redis-server (Debian package); .ci/run installs it.
+  const markdown = (await runFleetBench()).replace(/^## /, '### ')
+  return { markdown, checks: [] }
+})
 await step('memory', () => memory(quick ? 100_000 : 1_000_000))
 
 const summary = checks.map((line) => `- ${line}`).join('\n')
