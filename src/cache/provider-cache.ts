@@ -118,7 +118,9 @@ export class ProviderCache {
     const cacheControl = headers.get('cache-control') ?? ''
     const match = /(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*"?(\d+)"?/i.exec(cacheControl)
     const noStore = /(?:^|,)\s*(?:no-store|no-cache)\b/i.test(cacheControl)
-    const ms = match ? Number(match[1]) * 1000 : noStore ? 0 : this.#ttl.defaultMs
+    // no-store or no-cache wins over a max-age beside it: the provider asked not to reuse it
+    // (the minimum lifetime still applies, so an outage cannot turn into a fetch per request).
+    const ms = noStore ? 0 : match ? Number(match[1]) * 1000 : this.#ttl.defaultMs
     return Math.min(this.#ttl.maxMs, Math.max(this.#ttl.minMs, ms))
   }
 

@@ -65,6 +65,8 @@ describe('ProviderCache.ttlMs', () => {
     ['no-store', 60_000],
     ['no-cache', 60_000],
     ['private, no-store, max-age=0', 60_000],
+    ['max-age=300, no-store', 60_000],
+    ['no-cache, max-age=900', 60_000],
     ['max-age=99999999', 86_400_000],
   ])('Cache-Control %j lives %i ms', (value, expected) => {
     expect(ttl(value)).toBe(expected)
