@@ -17,9 +17,16 @@ const guard =
     : mode === 'auth0'
       ? auth({ issuerBaseURL: issuer, audience: 'my-api', tokenSigningAlg: 'RS256' })
       : (_req: unknown, _res: unknown, next: () => void) => next()
+// The server's own CPU time (main thread and thread pool), read by the scenario before and after
+// each load run: CPU per request does not depend on how the machine shares its cores.
+app.get('/cpu', (_req, res) => {
+  const usage = process.cpuUsage()
+  res.json({ micros: usage.user + usage.system })
+})
 app.get('/api', guard as express.RequestHandler, (_req, res) => {
   res.json({ ok: true })
 })
+process.on('SIGINT', () => process.exit(0))
 const server = app.listen(0, '127.0.0.1', () => {
   console.log((server.address() as AddressInfo).port)
 })

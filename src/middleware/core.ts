@@ -176,7 +176,10 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     resourceMetadataUrl: metadataUrl(resourceMetadata),
   })
   const guard = createGuard({ requiredScopes, scopeMatch, requiredClaimValues, authorize })
-  const validation = jwtAccessTokenProfile ? withJwtProfile(validationOptions) : validationOptions
+  // Requests arrive one event-loop turn at a time, so they never look concurrent to
+  // validateToken: verify on the thread pool always, keeping the event loop free for requests.
+  const serverOptions = { threadPool: 'always' as const, ...validationOptions }
+  const validation = jwtAccessTokenProfile ? withJwtProfile(serverOptions) : serverOptions
   const multiIssuer = issuers !== undefined || resolveIssuer !== undefined
   if (multiIssuer && discoDocAddress !== undefined) {
     throw new TypeError(

@@ -79,6 +79,14 @@ export interface TokenValidationConfigInit {
   /** Per-attempt timeout of the discovery and JWKS requests, in milliseconds. */
   timeoutMs?: number | undefined
   /**
+   * Where asymmetric signatures are verified. `'auto'` (the default): on this thread when the
+   * validation is alone, on the libuv thread pool when others are in flight. `'always'`: always on
+   * the pool, which keeps the event loop free; what a server wants, and what the middleware
+   * adapters use, since requests arrive one event-loop turn at a time and never look concurrent.
+   * `'never'`: always on this thread.
+   */
+  threadPool?: 'auto' | 'always' | 'never' | undefined
+  /**
    * Remember verified tokens (off by default); see {@link VerifiedTokenCache} for when that is
    * safe. Use it with a config object that is created once and reused.
    */

@@ -111,12 +111,16 @@ export async function validateToken(
     let verifiedBy: VerificationKey | undefined
     if (keys !== undefined && typeof keys !== 'string') {
       if (isAsymmetric(alg)) {
-        // With other validations in flight the signature goes to the thread pool at once, so
-        // every core works. A validation that looks alone yields once first: callers started
-        // together (a batch, a busy server) then show up, and only a truly lone validation
-        // verifies on this thread, without the hop.
-        if (!busy()) await undefined
-        verifiedBy = busy() ? await verifyOnPool(decoded, alg, keys) : verifyNow(decoded, alg, keys)
+        // threadPool 'auto': on the pool when other validations are in flight, so every core
+        // works; a validation that looks alone yields once first (callers started together,
+        // like a batch, then show up), and only a truly lone one verifies here, without the hop.
+        const mode = config.threadPool
+        let pool = mode === 'always' || (mode !== 'never' && busy())
+        if (!pool && mode !== 'never') {
+          await undefined
+          pool = busy()
+        }
+        verifiedBy = pool ? await verifyOnPool(decoded, alg, keys) : verifyNow(decoded, alg, keys)
       } else {
         verifiedBy = verifyNow(decoded, alg, keys)
       }

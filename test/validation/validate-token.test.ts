@@ -116,6 +116,27 @@ describe('validateToken in discovery mode', () => {
     expect(p.fake.count(JWKS_URI)).toBe(1)
   })
 
+  it.each(['always', 'never', 'auto'] as const)(
+    'verifies the same with threadPool %s, alone and 50 at a time',
+    async (threadPool) => {
+      const p = provider(() => [rsa, ec])
+      const good = [await sign(rsa, accessClaims()), await sign(ec, accessClaims())]
+      const [header, , signature] = good[0]!.split('.')
+      const tampered = `${header}.${Buffer.from(JSON.stringify(accessClaims({ sub: 'x' }))).toString('base64url')}.${signature}`
+      for (const token of good) expect((await p.validate(token, { threadPool })).sub).toBe('user-1')
+      await expectCode(p.validate(tampered, { threadPool }), 'signature')
+      const burst = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) =>
+          p.validate(i % 5 === 0 ? tampered : good[i % 2]!, { threadPool }),
+        ),
+      )
+      expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(40)
+      for (const r of burst)
+        if (r.status === 'rejected')
+          expect((r.reason as TokenValidationError).code).toBe('signature')
+    },
+  )
+
   it('rejects alg none even with signature verification off', async () => {
     const p = provider(() => [rsa])
     const token = unsigned({ alg: 'none' }, accessClaims())
