@@ -96,13 +96,26 @@ export function verifyNow(
       if (hmacMatches(spec.hash!, key, jwt.signingInput, jwt.signaturePart)) return key
     }
   } else {
-    const signature = decodeSignature(jwt, alg, spec.signatureLength)
-    const data = Buffer.from(jwt.signingInput, 'latin1')
+    // Synchronous, so the bytes can live in reused scratch buffers instead of two fresh ones.
+    const signature = decodeSignature(jwt, alg, spec.signatureLength, signatureScratch)
+    const data = latin1Bytes(jwt.signingInput)
     for (const key of keys) {
       if (verifySync(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return key
     }
   }
   throw signatureError(alg, keys)
+}
+
+/** Scratch space for the synchronous path (never held across an await). */
+const SCRATCH_LIMIT = 16 * 1024
+let dataScratch = Buffer.allocUnsafeSlow(4096)
+const signatureScratch = Buffer.allocUnsafeSlow(1024)
+
+/** The signing input as bytes, in the scratch buffer when it fits. */
+function latin1Bytes(text: string): Buffer {
+  if (text.length > SCRATCH_LIMIT) return Buffer.from(text, 'latin1')
+  if (text.length > dataScratch.length) dataScratch = Buffer.allocUnsafeSlow(SCRATCH_LIMIT)
+  return dataScratch.subarray(0, dataScratch.write(text, 0, 'latin1'))
 }
 
 /**
@@ -140,7 +153,12 @@ export function verifyOnPool(
  * verify would slip past anything keyed on the token string, such as a list of revoked token
  * hashes. (decodeJwt has already checked the alphabet.)
  */
-function decodeSignature(jwt: DecodedJwt, alg: string, length: number | undefined): Buffer {
+function decodeSignature(
+  jwt: DecodedJwt,
+  alg: string,
+  length: number | undefined,
+  scratch?: Buffer,
+): Buffer {
   const text = jwt.signaturePart
   const spare = SPARE_BITS[text.length % 4]!
   if (
@@ -149,7 +167,10 @@ function decodeSignature(jwt: DecodedJwt, alg: string, length: number | undefine
   ) {
     throw new TokenValidationError('malformed', 'the token signature is not canonical base64url')
   }
-  const signature = Buffer.from(text, 'base64url')
+  const signature =
+    scratch !== undefined && text.length <= (scratch.length * 4) / 3
+      ? scratch.subarray(0, scratch.write(text, 0, 'base64url'))
+      : Buffer.from(text, 'base64url')
   if (length !== undefined && signature.length !== length) {
     throw new TokenValidationError('signature', `the ${alg} signature has the wrong length`)
   }
