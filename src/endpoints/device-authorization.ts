@@ -41,20 +41,11 @@ export interface DeviceAuthorizationRequestInit extends AuthenticatedRequestInit
 }
 
 /** A device authorization request, for readers coming from py-identity-model; a plain object works as well. */
-export class DeviceAuthorizationRequest implements DeviceAuthorizationRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: DeviceAuthorizationRequestInit['clientAuthentication']
-  privateKey?: DeviceAuthorizationRequestInit['privateKey']
-  clientAssertionAlg?: string | undefined
-  scope?: string | readonly string[] | undefined
-  resource?: string | readonly string[] | undefined
-  parameters?: DeviceAuthorizationRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface DeviceAuthorizationRequest extends DeviceAuthorizationRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class DeviceAuthorizationRequest {
   constructor(init: DeviceAuthorizationRequestInit) {
     Object.assign(this, init)
   }

@@ -93,15 +93,11 @@ export interface UserInfoRequestInit extends NetworkOptions {
 }
 
 /** A UserInfo request, for readers coming from py-identity-model; a plain object works as well. */
-export class UserInfoRequest implements UserInfoRequestInit {
-  address?: string | undefined
-  token?: string | undefined
-  expectedSubject?: string | undefined
-  signedResponse?: UserInfoJwtValidation | undefined
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface UserInfoRequest extends UserInfoRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class UserInfoRequest {
   constructor(init: UserInfoRequestInit) {
     Object.assign(this, init)
   }

@@ -17,22 +17,11 @@ export interface AuthorizationCodeTokenRequestInit extends TokenRequestInit {
 }
 
 /** A code exchange request, for readers coming from py-identity-model; a plain object works as well. */
-export class AuthorizationCodeTokenRequest implements AuthorizationCodeTokenRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: AuthorizationCodeTokenRequestInit['clientAuthentication']
-  privateKey?: AuthorizationCodeTokenRequestInit['privateKey']
-  clientAssertionAlg?: string | undefined
-  code?: string | undefined
-  redirectUri?: string | undefined
-  codeVerifier?: string | undefined
-  resource?: string | readonly string[] | undefined
-  parameters?: AuthorizationCodeTokenRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface AuthorizationCodeTokenRequest extends AuthorizationCodeTokenRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class AuthorizationCodeTokenRequest {
   constructor(init: AuthorizationCodeTokenRequestInit) {
     Object.assign(this, init)
   }

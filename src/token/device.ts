@@ -22,19 +22,11 @@ export interface DeviceTokenRequestInit extends TokenRequestInit {
 }
 
 /** A device token request, for readers coming from py-identity-model; a plain object works as well. */
-export class DeviceTokenRequest implements DeviceTokenRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: DeviceTokenRequestInit['clientAuthentication']
-  privateKey?: DeviceTokenRequestInit['privateKey']
-  clientAssertionAlg?: string | undefined
-  deviceCode?: string | undefined
-  parameters?: DeviceTokenRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface DeviceTokenRequest extends DeviceTokenRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class DeviceTokenRequest {
   constructor(init: DeviceTokenRequestInit) {
     Object.assign(this, init)
   }

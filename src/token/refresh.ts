@@ -14,21 +14,11 @@ export interface RefreshTokenRequestInit extends TokenRequestInit {
 }
 
 /** A refresh request, for readers coming from py-identity-model; a plain object works as well. */
-export class RefreshTokenRequest implements RefreshTokenRequestInit {
-  address?: string | undefined
-  clientId?: string | undefined
-  clientSecret?: string | undefined
-  clientAuthentication?: RefreshTokenRequestInit['clientAuthentication']
-  privateKey?: RefreshTokenRequestInit['privateKey']
-  clientAssertionAlg?: string | undefined
-  refreshToken?: string | undefined
-  scope?: string | readonly string[] | undefined
-  resource?: string | readonly string[] | undefined
-  parameters?: RefreshTokenRequestInit['parameters']
-  fetch?: typeof fetch | undefined
-  signal?: AbortSignal | undefined
-  timeoutMs?: number | undefined
-
+// The interface gives the class its fields, so they are exactly the init type's and the class
+// stays without behaviour; instances carry only the members that were passed.
+export interface RefreshTokenRequest extends RefreshTokenRequestInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class RefreshTokenRequest {
   constructor(init: RefreshTokenRequestInit) {
     Object.assign(this, init)
   }

@@ -4,11 +4,7 @@
  * @see OpenID Connect Core 1.0 §2, §3.1.3.7, §3.1.3.8, §12.2
  */
 import { TokenValidationError } from '../errors.js'
-import {
-  DEFAULT_LEEWAY_SECONDS,
-  TokenValidationConfig,
-  type TokenValidationConfigInit,
-} from './config.js'
+import { DEFAULT_LEEWAY_SECONDS, type TokenValidationConfigInit } from './config.js'
 import { type Claims, decodeJwt, type JwtHeader } from './jwt.js'
 import { validateProviderJwt } from './provider-jwt.js'
 import { leftHalfHash } from './token-hash.js'
@@ -72,21 +68,11 @@ export interface IdTokenValidationConfigInit extends TokenValidationConfigInit {
  * ID token validation settings, for readers coming from py-identity-model; a plain object of the
  * same shape works everywhere it does.
  */
-export class IdTokenValidationConfig
-  extends TokenValidationConfig
-  implements IdTokenValidationConfigInit
-{
-  clientId!: string
-  declare nonce: string | undefined
-  maxAge?: number | undefined
-  requireAuthTime?: boolean | undefined
-  accessToken?: string | undefined
-  code?: string | undefined
-  trustedAudiences?: readonly string[] | undefined
-  clientSecret?: string | undefined
-
+// The interface gives the class its fields (see TokenValidationConfig).
+export interface IdTokenValidationConfig extends IdTokenValidationConfigInit {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fields come from the interface by design.
+export class IdTokenValidationConfig {
   constructor(init: IdTokenValidationConfigInit) {
-    super(init)
     Object.assign(this, init)
   }
 }
