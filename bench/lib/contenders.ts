@@ -15,15 +15,7 @@ export type Verify = (token: string) => unknown
 
 /** The floor: `crypto.verify` alone on a pre-imported key over pre-split input. */
 export function rawSync(key: AlgKey, tokens: readonly string[]): Verify {
-  const parts = new Map(
-    tokens.map((token) => {
-      const dot = token.lastIndexOf('.')
-      return [
-        token,
-        [Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url')] as const,
-      ]
-    }),
-  )
+  const parts = preSplit(tokens)
   const params = verifyParams(key)
   if (key.alg === 'HS256') {
     return (token) => {
@@ -43,15 +35,7 @@ export function rawAsync(
   key: AlgKey,
   tokens: readonly string[],
 ): (token: string) => Promise<boolean> {
-  const parts = new Map(
-    tokens.map((token) => {
-      const dot = token.lastIndexOf('.')
-      return [
-        token,
-        [Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url')] as const,
-      ]
-    }),
-  )
+  const parts = preSplit(tokens)
   const params = verifyParams(key)
   return (token) =>
     new Promise((resolve, reject) => {
@@ -60,6 +44,19 @@ export function rawAsync(
         error ? reject(error) : resolve(ok),
       )
     })
+}
+
+/** Signing input and signature bytes of each token, prepared outside the measured loop. */
+function preSplit(tokens: readonly string[]): Map<string, readonly [Buffer, Buffer]> {
+  return new Map(
+    tokens.map((token) => {
+      const dot = token.lastIndexOf('.')
+      return [
+        token,
+        [Buffer.from(token.slice(0, dot)), Buffer.from(token.slice(dot + 1), 'base64url')] as const,
+      ]
+    }),
+  )
 }
 
 function verifyParams(key: AlgKey) {

@@ -116,13 +116,13 @@ function refusal(
   description: string,
   cause: unknown,
 ): BearerRefusal {
-  return {
-    ok: false,
+  return answer(
     status,
-    headers: { 'www-authenticate': challenge, ...JSON_HEADERS },
-    body: { error, error_description: description },
-    ...(cause === undefined ? {} : { cause }),
-  }
+    { 'www-authenticate': challenge, ...JSON_HEADERS },
+    error,
+    description,
+    cause,
+  )
 }
 
 /** 500 and 503 carry no challenge: the token was not the problem. */
@@ -132,12 +132,22 @@ function plain(
   description: string,
   cause: unknown,
 ): BearerRefusal {
+  return answer(status, JSON_HEADERS, error, description, cause)
+}
+
+function answer(
+  status: BearerRefusal['status'],
+  headers: BearerRefusal['headers'],
+  error: string,
+  description: string,
+  cause: unknown,
+): BearerRefusal {
   return {
     ok: false,
     status,
-    headers: JSON_HEADERS,
+    headers,
     body: { error, error_description: description },
-    cause,
+    ...(cause === undefined ? {} : { cause }),
   }
 }
 
