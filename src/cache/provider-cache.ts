@@ -21,6 +21,7 @@ export interface ProviderCacheEvent {
   readonly error: RequestFailure
 }
 
+/** Settings of a {@link ProviderCache}; every member is optional and the defaults are shown. */
 export interface ProviderCacheOptions {
   /** Addresses remembered per kind before the least recently used is dropped (default 100). */
   maxEntries?: number

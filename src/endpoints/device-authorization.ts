@@ -33,6 +33,7 @@ export type DeviceAuthorizationResponse =
     } & NoFailure)
   | (RequestFailure & { readonly deviceCode?: undefined })
 
+/** What `requestDeviceAuthorization` takes (RFC 8628 §3.1), besides the client credentials. */
 export interface DeviceAuthorizationRequestInit extends AuthenticatedRequestInit {
   /** Scopes: a space-delimited string or a list. */
   scope?: string | readonly string[] | undefined

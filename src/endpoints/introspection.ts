@@ -50,6 +50,7 @@ export type TokenIntrospectionResponse =
   | TokenIntrospectionSuccess
   | (RequestFailure & { readonly active?: undefined; readonly claims?: undefined })
 
+/** What `introspectToken` takes (RFC 7662 §2.1), besides the client credentials. */
 export interface TokenIntrospectionRequestInit extends AuthenticatedRequestInit {
   /** The token to introspect. */
   token?: string | undefined

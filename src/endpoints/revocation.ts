@@ -14,6 +14,7 @@ export type TokenRevocationResponse =
   | ({ readonly isSuccessful: true; readonly httpStatus: number } & NoFailure)
   | RequestFailure
 
+/** What `revokeToken` takes (RFC 7009 §2.1), besides the client credentials. */
 export interface TokenRevocationRequestInit extends AuthenticatedRequestInit {
   /** The token to revoke. */
   token?: string | undefined

@@ -78,6 +78,7 @@ export type UserInfoResponse =
       readonly wwwAuthenticate?: string
     })
 
+/** What `getUserInfo` takes (OpenID Connect Core §5.3): the endpoint, the access token and the checks to apply. */
 export interface UserInfoRequestInit extends NetworkOptions {
   /** The `userinfo_endpoint`. */
   address?: string | undefined

@@ -17,6 +17,7 @@ export type JwksResponse =
     } & NoFailure)
   | (RequestFailure & { readonly keys?: undefined; readonly raw?: undefined })
 
+/** What {@link getJwks} takes: the `jwks_uri` and the usual network options. */
 export interface JwksRequestInit extends NetworkOptions {
   /** The `jwks_uri`. */
   address?: string | undefined

@@ -5,6 +5,7 @@
 import { requestToken, type TokenRequestInit } from './token-request.js'
 import type { TokenResponse } from './token-response.js'
 
+/** What `requestAuthorizationCodeToken` takes (RFC 6749 §4.1.3, RFC 7636 §4.5), besides the client credentials every token request takes. */
 export interface AuthorizationCodeTokenRequestInit extends TokenRequestInit {
   /** The `code` from `parseAuthorizationResponse`. */
   code?: string | undefined

@@ -4,6 +4,7 @@
 import { requestToken, type TokenRequestInit } from './token-request.js'
 import type { TokenResponse } from './token-response.js'
 
+/** What `requestClientCredentialsToken` takes (RFC 6749 §4.4), besides the client credentials every token request takes. */
 export interface ClientCredentialsTokenRequestInit extends TokenRequestInit {
   /** Scopes: a space-delimited string or a list (sent space-delimited, RFC 6749 §3.3). */
   scope?: string | readonly string[] | undefined

@@ -16,6 +16,7 @@ const SLOW_DOWN_SECONDS = 5
 /** Consecutive network failures (or timeouts, 5xx) tolerated, each doubling the interval. */
 const MAX_UNREACHABLE_POLLS = 3
 
+/** What `requestDeviceToken` takes (RFC 8628 §3.4), besides the client credentials every token request takes. */
 export interface DeviceTokenRequestInit extends TokenRequestInit {
   /** The `deviceCode` from `requestDeviceAuthorization`. */
   deviceCode?: string | undefined
@@ -59,6 +60,7 @@ export function requestDeviceToken(request: DeviceTokenRequestInit): Promise<Tok
   return requestToken(request, deviceCodeGrant(request))
 }
 
+/** What `pollDeviceToken` takes: a device token request plus the polling interval and an `AbortSignal` (RFC 8628 §3.5). */
 export interface PollDeviceTokenInit extends DeviceTokenRequestInit {
   /** Seconds between polls: the `interval` of the device authorization (default 5). */
   interval?: number | undefined

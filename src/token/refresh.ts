@@ -4,6 +4,7 @@
 import { requestToken, type TokenRequestInit } from './token-request.js'
 import type { TokenResponse } from './token-response.js'
 
+/** What `requestRefreshToken` takes (RFC 6749 §6), besides the client credentials every token request takes. */
 export interface RefreshTokenRequestInit extends TokenRequestInit {
   /** The refresh token to redeem. */
   refreshToken?: string | undefined

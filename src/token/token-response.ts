@@ -18,6 +18,7 @@ export interface TokenSet {
   readonly [member: string]: unknown
 }
 
+/** A successful token response: the token set with its wire names, and the HTTP status. */
 export interface TokenSuccess extends NoFailure {
   readonly isSuccessful: true
   readonly token: TokenSet

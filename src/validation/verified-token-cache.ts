@@ -6,6 +6,7 @@ import * as crypto from 'node:crypto'
 import type { VerificationKey } from '../jwks/key-set.js'
 import type { Claims } from './jwt.js'
 
+/** Settings of a {@link VerifiedTokenCache}. */
 export interface VerifiedTokenCacheOptions {
   /** Tokens remembered before the least recently used is dropped (default 10 000). */
   maxEntries?: number
