@@ -69,9 +69,11 @@ export async function validateToken(
     throw new TypeError('validateToken needs a TokenValidationConfig')
   }
   const tokenCache = config.verifiedTokenCache
-  if (tokenCache !== undefined && typeof jwt === 'string') {
-    const claims = tokenCache.lookup(
-      jwt,
+  const tokenHash =
+    tokenCache !== undefined && typeof jwt === 'string' ? tokenCache.keyOf(jwt) : undefined
+  if (tokenHash !== undefined) {
+    const claims = tokenCache!.lookup(
+      tokenHash,
       config,
       nowSeconds(config),
       currentKeys(config, discoDocAddress),
@@ -127,8 +129,8 @@ export async function validateToken(
     }
 
     checkClaims(decoded.claims, config, issuer, nowSeconds(config))
-    if (tokenCache !== undefined && verifiedBy !== undefined) {
-      tokenCache.remember(jwt, config, decoded.claims, verifiedBy)
+    if (tokenHash !== undefined && verifiedBy !== undefined) {
+      tokenCache!.remember(tokenHash, config, decoded.claims, verifiedBy)
     }
     if (config.claimsValidator) await runClaimsValidator(config.claimsValidator, decoded.claims)
     return decoded.claims

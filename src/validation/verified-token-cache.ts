@@ -67,39 +67,39 @@ export class VerifiedTokenCache {
     this.#entries.clear()
   }
 
+  /** @internal The key a token is remembered under: the SHA-256 of its full text. */
+  keyOf(token: string): string {
+    return sha256(token)
+  }
+
   /** @internal The cached claims, when the token was verified with this config and still holds. */
   lookup(
-    token: string,
+    hash: string,
     config: object,
     now: number,
     keys: readonly VerificationKey[] | undefined,
   ): Claims | undefined {
-    const hash = sha256(token)
     const entry = this.#entries.get(hash)
     if (entry === undefined) return undefined
-    if (
-      entry.config !== config ||
-      now >= entry.exp ||
-      keys === undefined ||
-      !keys.includes(entry.key)
-    ) {
-      if (now >= entry.exp || (keys !== undefined && !keys.includes(entry.key)))
-        this.#entries.delete(hash)
+    const keyGone = keys !== undefined && !keys.includes(entry.key)
+    if (now >= entry.exp || keyGone) {
+      this.#entries.delete(hash)
       return undefined
     }
+    if (entry.config !== config || keys === undefined) return undefined
     this.#entries.delete(hash)
     this.#entries.set(hash, entry)
     return entry.claims
   }
 
-  /** @internal Remembers a verified token (only tokens with an `exp`). */
-  remember(token: string, config: object, claims: Claims, key: VerificationKey): void {
+  /** @internal Remembers a verified token (only tokens with an `exp`), by {@link keyOf}. */
+  remember(hash: string, config: object, claims: Claims, key: VerificationKey): void {
     if (typeof claims.exp !== 'number') return
     if (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next()
       if (!oldest.done) this.#entries.delete(oldest.value)
     }
-    this.#entries.set(sha256(token), {
+    this.#entries.set(hash, {
       claims: Object.freeze(claims),
       exp: claims.exp,
       key,
