@@ -230,6 +230,41 @@ export {
   type TokenManagerOptions,
 } from './token-manager/token-manager.js'
 
+// DPoP (RFC 9449): keys and proofs, DPoP-bound tokens (`dpop` on every token request), resource
+// calls with proofs, and proof validation for servers
+
+export { createDpopFetch, type DpopFetchOptions } from './dpop/fetch.js'
+export { type CreateDpopOptions, createDpop, type DpopHandle } from './dpop/handle.js'
+export {
+  DPOP_ALGORITHMS,
+  type DpopAlgorithm,
+  type DpopKeyPair,
+  type DpopPrivateKey,
+  dpopThumbprint,
+  type GenerateDpopKeyPairOptions,
+  generateDpopKeyPair,
+  type PublicJwk,
+} from './dpop/keys.js'
+export {
+  createDpopProof,
+  DPOP_PROOF_TYPE,
+  type DpopProofClaims,
+  type DpopProofInit,
+  dpopAccessTokenHash,
+} from './dpop/proof.js'
+export {
+  createDpopReplayCache,
+  type DpopReplayCacheOptions,
+  type DpopReplayCheck,
+  type DpopReplayContext,
+} from './dpop/replay.js'
+export {
+  type DpopProofClaimsSet,
+  type DpopProofValidationOptions,
+  type ValidatedDpopProof,
+  validateDpopProof,
+} from './dpop/validate-proof.js'
+
 // Resource-server core (adapters: `identity-model/express`, `/fastify`, `/web`)
 
 export {

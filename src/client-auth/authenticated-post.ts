@@ -2,6 +2,9 @@
  * A form POST with the client authenticated: what the token, introspection, revocation, PAR and
  * device-authorization endpoints all take. Never retried (a POST is not idempotent).
  */
+import type { DpopHandle } from '../dpop/handle.js'
+import { nonceRequested } from '../dpop/nonce-challenge.js'
+import { isFailure } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
 import type { RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
@@ -73,19 +76,45 @@ export async function prepareAuthenticatedPost(
   return { url, headers, body }
 }
 
-/** Prepares and sends an authenticated form POST; resolves to the buffered response or a failure. */
+/**
+ * Prepares and sends an authenticated form POST; resolves to the buffered response or a failure.
+ *
+ * With a DPoP handle, the request carries a `DPoP` proof (RFC 9449 §5), the server's
+ * `DPoP-Nonce` is remembered for the next proofs, and a `use_dpop_nonce` answer is retried
+ * exactly once with the new nonce: a fresh proof and fresh client authentication (a client
+ * assertion's `jti` must not repeat), the same grant.
+ */
 export async function sendAuthenticatedPost(
   request: AuthenticatedRequestInit,
   body: URLSearchParams,
+  dpop?: DpopHandle,
 ): Promise<Response | RequestFailure> {
-  const prepared = await prepareAuthenticatedPost(request, body)
-  return send(
-    {
-      url: prepared.url,
-      method: 'POST',
-      headers: prepared.headers,
-      body: prepared.body.toString(),
-    },
+  if (dpop === undefined)
+    return sendPrepared(request, await prepareAuthenticatedPost(request, body))
+  const grant = new URLSearchParams(body)
+  const first = await prepareAuthenticatedPost(request, body)
+  const response = await sendPrepared(request, first, dpop)
+  if (isFailure(response) || (await nonceRequested(response)) === undefined) return response
+  await response.body?.cancel().catch(() => {})
+  return sendPrepared(request, await prepareAuthenticatedPost(request, grant), dpop)
+}
+
+async function sendPrepared(
+  request: AuthenticatedRequestInit,
+  prepared: PreparedPost,
+  dpop?: DpopHandle,
+): Promise<Response | RequestFailure> {
+  const headers =
+    dpop === undefined
+      ? prepared.headers
+      : { ...prepared.headers, dpop: await dpop.proof({ htm: 'POST', htu: prepared.url }) }
+  const response = await send(
+    { url: prepared.url, method: 'POST', headers, body: prepared.body.toString() },
     request,
   )
+  // RFC 9449 §8.2: any answer may carry the nonce to use from now on.
+  if (dpop !== undefined && !isFailure(response)) {
+    dpop.rememberNonce(prepared.url, response.headers.get('dpop-nonce'))
+  }
+  return response
 }

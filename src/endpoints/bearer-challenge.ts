@@ -5,10 +5,22 @@
  * @see RFC 6750 §3, RFC 9110 §11.6.1
  */
 
-/** The parameters of the first `Bearer` (or `DPoP`) challenge of a `WWW-Authenticate` value. */
-export function parseBearerChallenge(header: string | null): Record<string, string> | undefined {
+const ANY_SCHEME = /(?:^|,)\s*(?:Bearer|DPoP)(?:\s+|$)/i
+const SCHEMES = {
+  Bearer: /(?:^|,)\s*Bearer(?:\s+|$)/i,
+  DPoP: /(?:^|,)\s*DPoP(?:\s+|$)/i,
+} as const
+
+/**
+ * The parameters of the first `Bearer` (or `DPoP`) challenge of a `WWW-Authenticate` value, or of
+ * the first challenge of the one `scheme` given.
+ */
+export function parseBearerChallenge(
+  header: string | null,
+  scheme?: 'Bearer' | 'DPoP',
+): Record<string, string> | undefined {
   if (header === null) return undefined
-  const start = /(?:^|,)\s*(?:Bearer|DPoP)(?:\s+|$)/i.exec(header)
+  const start = (scheme === undefined ? ANY_SCHEME : SCHEMES[scheme]).exec(header)
   if (start === null) return undefined
   const params: Record<string, string> = {}
   // auth-param = token BWS "=" BWS ( token / quoted-string ); stop at the next scheme.

@@ -9,10 +9,11 @@ import type { ClientCredentialsTokenRequestInit } from '../token/client-credenti
 
 /**
  * `token:` and the SHA-256 (base64url) of the token endpoint, client id, authentication method,
- * scope, resource, audience and extra parameters. Scope and resource values are sorted (their
- * order does not change the grant); extra parameters are sorted by name and keep their values'
- * order. The secret and private key are not part of it: they prove who the client is but do not
- * change the token, and nothing derived from them should sit in a shared store's key space.
+ * scope, resource, audience and extra parameters, and the DPoP key's thumbprint (of its public
+ * key) when the tokens are DPoP-bound. Scope and resource values are sorted (their order does
+ * not change the grant); extra parameters are sorted by name and keep their values' order. The
+ * secret and private key are not part of it: they prove who the client is but do not change the
+ * token, and nothing derived from them should sit in a shared store's key space.
  *
  * @throws TypeError when `address` is not an absolute http(s) URL or `clientId` is missing.
  */
@@ -29,6 +30,10 @@ export function tokenCacheKey(request: ClientCredentialsTokenRequestInit): strin
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => [name, Array.isArray(value) ? value.map(String) : String(value)])
     .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0))
+  const dpop = request.dpop
+  if (dpop !== undefined && (dpop === null || typeof dpop.thumbprint !== 'string')) {
+    throw new TypeError('request.dpop must be a handle from createDpop()')
+  }
   const material = JSON.stringify([
     'client_credentials',
     endpoint,
@@ -38,6 +43,9 @@ export function tokenCacheKey(request: ClientCredentialsTokenRequestInit): strin
     [...new Set(resource)].sort(),
     request.audience ?? null,
     parameters,
+    // A DPoP-bound token is usable only with its key: one cache entry per key. Left out
+    // without DPoP, so the keys of bearer tokens stay what they were.
+    ...(dpop === undefined ? [] : [{ jkt: dpop.thumbprint }]),
   ])
   return `token:${createHash('sha256').update(material).digest('base64url')}`
 }

@@ -2,6 +2,7 @@
  * `TokenManager`: one valid client-credentials token per distinct request, renewed before it
  * expires, shared through a {@link CacheStore} by every process that uses the same store.
  */
+import type { DpopHandle } from '../dpop/handle.js'
 import { TokenUnavailableError } from '../errors.js'
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js'
 import type { RequestFailure } from '../http/result.js'
@@ -20,7 +21,9 @@ export interface TokenManagerOptions {
   /**
    * The client-credentials request: token endpoint as `address`, client id and credentials (any
    * `clientAuthentication`), `scope`, `resource`, `audience`, extra `parameters`, and the network
-   * options (`fetch`, `timeoutMs`) used for every token request.
+   * options (`fetch`, `timeoutMs`) used for every token request. With `dpop` (a handle from
+   * `createDpop()`), the tokens are DPoP-bound to its key and shared only with managers using
+   * the same key.
    */
   request: ClientCredentialsTokenRequestInit
   /**
@@ -140,6 +143,14 @@ export class TokenManager {
     this.#renewBeforeMs = seconds(options.renewBeforeExpirySeconds, 60, 'renewBeforeExpirySeconds')
     this.#defaultLifetimeMs = seconds(options.defaultLifetimeSeconds, 300, 'defaultLifetimeSeconds')
     this.#lockTtlMs = (request.timeoutMs ?? DEFAULT_TIMEOUT_MS) + LOCK_SLACK_MS
+  }
+
+  /**
+   * The DPoP handle of the request, when its tokens are DPoP-bound: `createAuthorizedFetch`
+   * then calls APIs with the DPoP scheme and a proof.
+   */
+  get dpop(): DpopHandle | undefined {
+    return this.#request.dpop
   }
 
   /**

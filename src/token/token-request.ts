@@ -5,18 +5,35 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
+import type { DpopHandle } from '../dpop/handle.js'
 import { isFailure } from '../http/json.js'
 import { processTokenResponse, type TokenResponse } from './token-response.js'
 
 /** What every token request takes: the token endpoint as `address`, client credentials, extras. */
-export type TokenRequestInit = AuthenticatedRequestInit
+export interface TokenRequestInit extends AuthenticatedRequestInit {
+  /**
+   * Bind the tokens to a DPoP key (RFC 9449 §5): a handle from `createDpop()`. The request then
+   * carries a `DPoP` proof, a `use_dpop_nonce` answer is retried once with the server's nonce,
+   * and the provider answers `token_type: "DPoP"` with tokens whose `cnf.jkt` is the handle's
+   * `thumbprint`. Use the same handle for every later request with those tokens (refresh, API
+   * calls through `createDpopFetch`).
+   */
+  dpop?: DpopHandle | undefined
+}
 
 /** Sends a grant to the token endpoint and processes the answer. */
 export async function requestToken(
   request: TokenRequestInit,
   grant: URLSearchParams,
 ): Promise<TokenResponse> {
-  const response = await sendAuthenticatedPost(request, grant)
+  const response = await sendAuthenticatedPost(request, grant, checkDpop(request.dpop))
   if (isFailure(response)) return response
   return processTokenResponse(response)
+}
+
+function checkDpop(dpop: DpopHandle | undefined): DpopHandle | undefined {
+  if (dpop !== undefined && (dpop === null || typeof dpop.proof !== 'function')) {
+    throw new TypeError('dpop must be a handle from createDpop()')
+  }
+  return dpop
 }
