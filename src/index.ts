@@ -259,6 +259,12 @@ export {
   type DpopReplayContext,
 } from './dpop/replay.js'
 export {
+  createDpopNonces,
+  type DpopNonceSource,
+  type DpopNonces,
+  type DpopNoncesOptions,
+} from './dpop/server-nonces.js'
+export {
   type DpopProofClaimsSet,
   type DpopProofValidationOptions,
   type ValidatedDpopProof,
@@ -276,7 +282,9 @@ export {
   type BearerRefusal,
   createBearerAuth,
   createBearerAuthenticator,
+  type DpopAuthOptions,
   extractBearerToken,
+  extractDpopToken,
   type Refuser,
   tokenScopes,
 } from './middleware/core.js'

@@ -66,8 +66,10 @@ export interface ValidatedDpopProof {
   readonly jkt: string
 }
 
-const DEFAULT_MAX_AGE_SECONDS = 300
-const DEFAULT_LEEWAY_SECONDS = 5
+/** The default `maxAgeSeconds` of a proof. */
+export const DEFAULT_MAX_AGE_SECONDS = 300
+/** The default `leeway` for a proof's `iat`. */
+export const DEFAULT_LEEWAY_SECONDS = 5
 const MAX_JTI_LENGTH = 256
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
@@ -107,8 +109,9 @@ export async function validateDpopProof(
   options: DpopProofValidationOptions,
 ): Promise<ValidatedDpopProof> {
   const settings = checkOptions(options)
-  const { header, claims, jwk } = decodeProof(proof)
+  const { header, claims } = decodeProof(proof)
   const alg = checkHeader(header, settings.algorithms)
+  const jwk = embeddedKey(header)
   const key = await publicKey(jwk, alg)
   await verifySignature(proof as string, key, alg)
   const jkt = await dpopThumbprint(jwk)
@@ -170,7 +173,6 @@ function checkOptions(options: DpopProofValidationOptions): Settings {
 interface DecodedProof {
   readonly header: Record<string, unknown>
   readonly claims: Record<string, unknown>
-  readonly jwk: PublicJwk
 }
 
 function decodeProof(proof: unknown): DecodedProof {
@@ -182,8 +184,11 @@ function decodeProof(proof: unknown): DecodedProof {
   }
   const parts = proof.split('.')
   if (parts.length !== 3) throw malformed('the DPoP proof is not a compact JWS')
-  const header = jsonObject(parts[0]!, 'header')
-  const claims = jsonObject(parts[1]!, 'payload')
+  return { header: jsonObject(parts[0]!, 'header'), claims: jsonObject(parts[1]!, 'payload') }
+}
+
+/** The public key in the `jwk` header: present, public, and of a type DPoP signs with. */
+function embeddedKey(header: Record<string, unknown>): PublicJwk {
   const jwk = header.jwk
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) {
     throw malformed('the DPoP proof header has no jwk (the public key that signed it)')
@@ -193,9 +198,8 @@ function decodeProof(proof: unknown): DecodedProof {
       throw malformed('the DPoP proof jwk holds private key members; it must be a public key')
     }
   }
-  let publicJwk: PublicJwk
   try {
-    publicJwk = publicMembers(jwk as JWK)
+    return publicMembers(jwk as JWK)
   } catch (cause) {
     throw new TokenValidationError(
       'malformed',
@@ -203,7 +207,6 @@ function decodeProof(proof: unknown): DecodedProof {
       { cause },
     )
   }
-  return { header, claims, jwk: publicJwk }
 }
 
 function jsonObject(part: string, what: string): Record<string, unknown> {

@@ -34,6 +34,13 @@ export interface ChallengeSettings {
   readonly realm?: string | undefined
   /** The URL of the RFC 9728 protected-resource metadata, sent as `resource_metadata`. */
   readonly resourceMetadataUrl?: string | undefined
+  /**
+   * DPoP is accepted: its challenge (with `algs`) goes beside the Bearer one, or alone when
+   * DPoP is `required` (RFC 9449 §7.1, §7.2).
+   */
+  readonly dpop?: { readonly algs: readonly string[]; readonly required: boolean } | undefined
+  /** The scheme whose challenge carries the error: the one the request used (default Bearer). */
+  readonly scheme?: 'Bearer' | 'DPoP' | undefined
 }
 
 /** Builds the refusals of one middleware instance. */
@@ -50,22 +57,54 @@ export interface Refuser {
   forError(error: unknown): BearerRefusal
 }
 
+/** The refusals of a request that used the DPoP scheme: the Bearer ones, and two of its own. */
+export interface DpopRefuser extends Refuser {
+  /** 401 `invalid_dpop_proof` (RFC 9449 §7.1). */
+  invalidDpopProof(description: string, cause?: unknown): BearerRefusal
+  /** 401 `use_dpop_nonce`, with the nonce to use in the `DPoP-Nonce` header (RFC 9449 §9). */
+  useDpopNonce(nonce: string, cause?: unknown): BearerRefusal
+}
+
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const
 
 /**
  * The refusals for one set of challenge settings. The challenge parameters come in a fixed
- * order: `realm`, `error`, `error_description`, `scope`, `resource_metadata`.
+ * order: `realm`, `error`, `error_description`, `scope`, `algs` (DPoP), `resource_metadata`.
+ * With DPoP accepted beside Bearer, both challenges are sent (RFC 9110 §11.6.1), the error in the
+ * one of the scheme the request used: `Bearer error="invalid_token", ..., DPoP algs="ES256"`.
  *
- * @see RFC 6750 §3, RFC 9728 §5.1
+ * @see RFC 6750 §3, RFC 9449 §7.1, §7.2, RFC 9728 §5.1
  */
 export function createRefuser(settings: ChallengeSettings): Refuser {
+  return build(settings)
+}
+
+/** The refusals of a request that used the DPoP scheme (`settings.dpop` is required). */
+export function createDpopRefuser(settings: ChallengeSettings): DpopRefuser {
+  if (settings.dpop === undefined) throw new TypeError('createDpopRefuser needs settings.dpop')
+  return build({ ...settings, scheme: 'DPoP' })
+}
+
+function build(settings: ChallengeSettings): DpopRefuser {
   const head = settings.realm === undefined ? '' : `realm="${quotable(settings.realm)}"`
   const tail =
     settings.resourceMetadataUrl === undefined
       ? ''
       : `resource_metadata="${quotable(settings.resourceMetadataUrl)}"`
-  const challenge = (params: string): string =>
-    `Bearer ${[head, params, tail].filter((part) => part !== '').join(', ')}`.trimEnd()
+  const join = (scheme: string, parts: readonly string[]): string =>
+    `${scheme} ${parts.filter((part) => part !== '').join(', ')}`.trimEnd()
+  const bearer = (params: string): string => join('Bearer', [head, params, tail])
+  const { dpop } = settings
+  const algs = dpop === undefined ? '' : `algs="${quotable(dpop.algs.join(' '))}"`
+  const dpopChallenge = (params: string): string => join('DPoP', [head, params, algs, tail])
+  const onDpop = settings.scheme === 'DPoP'
+  const challenge = (params: string): string => {
+    if (dpop === undefined) return bearer(params)
+    if (dpop.required) return dpopChallenge(params)
+    return onDpop
+      ? `${bearer('')}, ${dpopChallenge(params)}`
+      : `${bearer(params)}, ${dpopChallenge('')}`
+  }
 
   const withError = (
     status: 400 | 401 | 403,
@@ -78,9 +117,13 @@ export function createRefuser(settings: ChallengeSettings): Refuser {
     return refusal(status, challenge(params), error, description, cause)
   }
 
-  const missing = Object.freeze(
-    refusal(401, challenge(''), 'unauthorized', 'Bearer authentication is required', undefined),
-  )
+  const required =
+    dpop === undefined
+      ? 'Bearer authentication is required'
+      : dpop.required
+        ? 'DPoP authentication is required'
+        : 'Bearer or DPoP authentication is required'
+  const missing = Object.freeze(refusal(401, challenge(''), 'unauthorized', required, undefined))
 
   return {
     missing,
@@ -105,6 +148,13 @@ export function createRefuser(settings: ChallengeSettings): Refuser {
         return plain(500, 'server_error', 'Token validation is misconfigured', error)
       }
       return plain(500, 'server_error', 'Token validation failed unexpectedly', error)
+    },
+    invalidDpopProof: (description, cause) =>
+      withError(401, 'invalid_dpop_proof', description, '', cause),
+    useDpopNonce(nonce, cause) {
+      const description = 'Resource server requires nonce in DPoP proof'
+      const base = withError(401, 'use_dpop_nonce', description, '', cause)
+      return { ...base, headers: { ...base.headers, 'dpop-nonce': nonce } }
     },
   }
 }

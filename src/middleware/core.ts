@@ -2,6 +2,8 @@
  * The framework-free core of bearer-token protection: take the token from the request
  * (RFC 6750 §2), validate it (a JWT against its issuer, or an opaque token by introspection),
  * apply the guards, and turn the outcome into a status, an RFC 6750 §3 challenge and a JSON body.
+ * With the `dpop` option, DPoP-bound tokens with their proofs are accepted too (RFC 9449 §7;
+ * see dpop.ts).
  * Adapters (Express, Fastify, web `Request`/`Response`) only move these values in and out of
  * their framework. Everything that can be decided once is decided when the middleware is built.
  */
@@ -10,10 +12,12 @@ import { parseHttpUrl } from '../internal/url.js'
 import type { TokenValidationConfigInit } from '../validation/config.js'
 import type { Claims } from '../validation/jwt.js'
 import { validateToken } from '../validation/validate-token.js'
-import { type BearerRefusal, createRefuser, type Refuser } from './challenge.js'
+import { type BearerRefusal, createDpopRefuser, createRefuser, type Refuser } from './challenge.js'
+import { createDpopCheck, type DpopAuthOptions, resolveDpop } from './dpop.js'
 import {
   type BearerMethod,
   type BearerRequestParts,
+  extractDpopToken,
   extractToken,
   resolveMethods,
 } from './extract.js'
@@ -23,7 +27,8 @@ import { createIssuerValidator, type IssuerOptions, type IssuerResolver } from '
 import type { ProtectedResourceMetadata } from './resource-metadata.js'
 
 export type { BearerRefusal, Refuser } from './challenge.js'
-export { extractBearerToken } from './extract.js'
+export type { DpopAuthOptions } from './dpop.js'
+export { extractBearerToken, extractDpopToken } from './extract.js'
 export { tokenScopes } from './guards.js'
 
 /**
@@ -78,6 +83,17 @@ export interface BearerAuthOptions
    */
   resourceMetadata?: string | ProtectedResourceMetadata | undefined
   /**
+   * Accept DPoP-bound tokens (RFC 9449 §7): `Authorization: DPoP <token>` with a `DPoP` proof
+   * header is accepted when the proof is valid for this request (method, URI, age, nonce, `ath`),
+   * the token is valid, and its `cnf.jkt` is the proof key's thumbprint; replayed proofs are
+   * refused. Challenges then carry `DPoP algs="..."` beside `Bearer` (or alone with
+   * `required`). `true` takes the defaults. Off by default: Bearer only, and a DPoP-bound token
+   * presented as a bearer token is refused either way.
+   * @remarks Set `origin` (this API's public origin) behind a proxy, and in production: the
+   * proof's `htu` is otherwise compared with the request's `Host` header.
+   */
+  dpop?: boolean | DpopAuthOptions | undefined
+  /**
    * Called with every refusal (401, 400, 403, 500, 503), for logs and metrics. `cause` says
    * why; it never contains the token.
    */
@@ -92,6 +108,8 @@ export type BearerOutcome =
       readonly token: string
       /** Where the token was found. */
       readonly method: BearerMethod
+      /** The authentication scheme: `DPoP` for a DPoP-bound token with its proof. */
+      readonly scheme: 'Bearer' | 'DPoP'
     }
   | BearerRefusal
 
@@ -110,6 +128,10 @@ export interface BearerAuth {
   readonly methods: ReadonlySet<BearerMethod>
   /** The refusals of this configuration (for follow-up guards such as `requireScopes`). */
   readonly refuser: Refuser
+  /** The refusals for a request that used the DPoP scheme, when DPoP is enabled. */
+  readonly dpopRefuser: Refuser | undefined
+  /** DPoP is enabled: adapters pass the `DPoP` header, the method and the URL. */
+  readonly dpop: boolean
   /** Calls `onRefusal`, if any, and returns the refusal. */
   readonly report: (refusal: BearerRefusal) => BearerRefusal
 }
@@ -163,6 +185,7 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     bearerMethods,
     realm,
     resourceMetadata,
+    dpop,
     onRefusal,
     requiredScopes,
     scopeMatch,
@@ -171,10 +194,17 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     ...validationOptions
   } = options
   const methods = resolveMethods(bearerMethods)
-  const refuser = createRefuser({
+  const dpopSettings = resolveDpop(dpop)
+  const challengeSettings = {
     realm,
     resourceMetadataUrl: metadataUrl(resourceMetadata),
-  })
+    dpop:
+      dpopSettings === undefined
+        ? undefined
+        : { algs: dpopSettings.algorithms, required: dpopSettings.required },
+  }
+  const refuser = createRefuser(challengeSettings)
+  const dpopRefuser = dpopSettings === undefined ? undefined : createDpopRefuser(challengeSettings)
   const guard = createGuard({ requiredScopes, scopeMatch, requiredClaimValues, authorize })
   // Requests arrive one event-loop turn at a time, so they never look concurrent to
   // validateToken: verify on the thread pool always, keeping the event loop free for requests.
@@ -234,11 +264,77 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
           return refusal
         }
 
+  const validateAccessToken = (token: string, scheme: 'Bearer' | 'DPoP'): Promise<Claims> =>
+    introspect !== undefined && (validateJwt === undefined || !isJwtShaped(token))
+      ? introspect(token, scheme)
+      : (validateJwt as (token: string) => Promise<Claims>)(token)
+
+  /** The guards, then the success outcome. */
+  const accept = async (
+    claims: Claims,
+    token: string,
+    method: BearerMethod,
+    scheme: 'Bearer' | 'DPoP',
+    refusals: Refuser,
+  ): Promise<BearerOutcome> => {
+    if (guard !== undefined) {
+      let denial: Awaited<ReturnType<typeof guard>>
+      try {
+        denial = await guard(claims)
+      } catch (error) {
+        return report(refusals.forError(error))
+      }
+      if (denial !== undefined) {
+        return report(refusals.insufficientScope(denial.description, denial.scopes))
+      }
+    }
+    return { ok: true, claims, token, method, scheme }
+  }
+
+  const dpopCheck =
+    dpopSettings === undefined || dpopRefuser === undefined
+      ? undefined
+      : createDpopCheck({
+          settings: dpopSettings,
+          refuser: dpopRefuser,
+          validate: (token) => validateAccessToken(token, 'DPoP'),
+          currentDate: validation.currentDate,
+        })
+
   const authenticate: BearerAuthenticator = async (request) => {
     const parts: BearerRequestParts =
       request !== null && typeof request === 'object' && !Array.isArray(request)
         ? (request as BearerRequestParts)
         : { authorization: request as string | readonly string[] | undefined }
+    if (dpopCheck !== undefined && dpopRefuser !== undefined) {
+      const dpopToken = extractDpopToken(parts.authorization)
+      if (dpopToken === null && typeof parts.authorization === 'string') {
+        return report(
+          dpopRefuser.invalidRequest('The Authorization header is not a valid DPoP header'),
+        )
+      }
+      if (typeof dpopToken === 'string') {
+        // RFC 9449 §7.1: the DPoP scheme is a header; a token in the body or query as well is
+        // a second method (RFC 6750 §2).
+        if (parts.bodyTokens?.length || parts.queryTokens?.length) {
+          return report(
+            dpopRefuser.invalidRequest('The request uses more than one method to send the token'),
+          )
+        }
+        const checked = await dpopCheck(dpopToken, parts)
+        if ('ok' in checked) return report(checked)
+        return accept(checked.claims, dpopToken, 'header', 'DPoP', dpopRefuser)
+      }
+      if (dpopSettings?.required) {
+        // RFC 6750 §3.1: an unsupported scheme gets the bare challenge, like no credentials.
+        const extraction = extractToken(parts, methods)
+        return report(
+          extraction.invalid === undefined
+            ? refuser.missing
+            : refuser.invalidRequest(extraction.invalid),
+        )
+      }
+    }
     const extraction = extractToken(parts, methods)
     if (extraction.token === undefined) {
       return report(
@@ -250,10 +346,7 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     const { token } = extraction
     let claims: Claims
     try {
-      claims =
-        introspect !== undefined && (validateJwt === undefined || !isJwtShaped(token))
-          ? await introspect(token)
-          : await (validateJwt as (token: string) => Promise<Claims>)(token)
+      claims = await validateAccessToken(token, 'Bearer')
     } catch (error) {
       return report(refuser.forError(error))
     }
@@ -268,20 +361,16 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
         ),
       )
     }
-    if (guard !== undefined) {
-      let denial: Awaited<ReturnType<typeof guard>>
-      try {
-        denial = await guard(claims)
-      } catch (error) {
-        return report(refuser.forError(error))
-      }
-      if (denial !== undefined) {
-        return report(refuser.insufficientScope(denial.description, denial.scopes))
-      }
-    }
-    return { ok: true, claims, token, method: extraction.method }
+    return accept(claims, token, extraction.method, 'Bearer', refuser)
   }
-  return { authenticate, methods, refuser, report }
+  return {
+    authenticate,
+    methods,
+    refuser,
+    dpopRefuser,
+    dpop: dpopSettings !== undefined,
+    report,
+  }
 }
 
 /** A compact JWS has exactly two dots; anything else goes to introspection when enabled. */

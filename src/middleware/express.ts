@@ -72,13 +72,14 @@ type WithRefusals = ProtectedRequest & { [REFUSALS]?: Refusals }
  * @throws TypeError at once when the options cannot work.
  */
 export function requireToken(options: RequireTokenOptions): Middleware {
-  const { authenticate, methods, refuser, report } = createBearerAuth(options)
+  const { authenticate, methods, refuser, dpopRefuser, dpop, report } = createBearerAuth(options)
   const refusals: Refusals = { refuser, report }
+  const dpopRefusals: Refusals = { refuser: dpopRefuser ?? refuser, report }
   const readBody = methods.has('body')
   const readQuery = methods.has('query')
   return (req: WithRefusals, res, next) => {
     let parts: Parameters<typeof authenticate>[0] = req.headers.authorization
-    if (readBody || readQuery) {
+    if (readBody || readQuery || dpop) {
       const formBody =
         readBody && req.method !== 'GET' && isFormContentType(req.headers['content-type'])
       if (formBody && req.body === undefined) {
@@ -98,6 +99,7 @@ export function requireToken(options: RequireTokenOptions): Middleware {
         authorization: req.headers.authorization,
         bodyTokens: formBody ? accessTokenValues(req.body) : undefined,
         queryTokens: readQuery ? queryAccessTokens(req.originalUrl ?? req.url) : undefined,
+        ...(dpop ? { dpop: req.headers.dpop, method: req.method, url: requestUrl(req) } : {}),
       }
     }
     authenticate(parts).then((outcome) => {
@@ -106,7 +108,7 @@ export function requireToken(options: RequireTokenOptions): Middleware {
         return
       }
       req.userClaims = outcome.claims
-      req[REFUSALS] = refusals
+      req[REFUSALS] = outcome.scheme === 'DPoP' ? dpopRefusals : refusals
       // RFC 6750 §2.3: a response to a request with the token in the URL must not be shared.
       if (outcome.method === 'query') res.setHeader('cache-control', 'private')
       next()
@@ -172,6 +174,20 @@ export function serveProtectedResourceMetadata(
   }
 }
 
+/**
+ * The URL the client addressed: Express's `protocol` (which honours `trust proxy`) or the
+ * socket's, the `Host` header, and the original path; only the path when there is no `Host`.
+ */
+function requestUrl(req: ProtectedRequest): string {
+  const path = req.originalUrl ?? req.url ?? '/'
+  const host = req.headers.host
+  if (host === undefined || host === '') return path
+  const protocol =
+    (req as { protocol?: unknown }).protocol ??
+    ((req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http')
+  return `${String(protocol)}://${host}${path}`
+}
+
 function send(res: ServerResponse, refusal: BearerRefusal): void {
   res.statusCode = refusal.status
   for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value)
@@ -179,7 +195,7 @@ function send(res: ServerResponse, refusal: BearerRefusal): void {
 }
 
 export type { BearerRefusal } from './challenge.js'
-export type { BearerAuthOptions, BearerOutcome } from './core.js'
+export type { BearerAuthOptions, BearerOutcome, DpopAuthOptions } from './core.js'
 export type { BearerMethod } from './extract.js'
 export type { ClaimValue, GuardOptions } from './guards.js'
 export type { IntrospectionOptions } from './introspection.js'

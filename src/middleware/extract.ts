@@ -21,6 +21,15 @@ export interface BearerRequestParts {
   readonly bodyTokens?: readonly string[] | undefined
   /** The `access_token` values of the query string. */
   readonly queryTokens?: readonly string[] | undefined
+  /** The `DPoP` header value(s) (RFC 9449 §4.1); adapters fill it when DPoP is enabled. */
+  readonly dpop?: string | readonly string[] | undefined
+  /** The request method, for the DPoP proof's `htm`; adapters fill it when DPoP is enabled. */
+  readonly method?: string | undefined
+  /**
+   * The request URL as the client addressed it (absolute; a path when the `Host` is unknown),
+   * for the DPoP proof's `htu`; adapters fill it when DPoP is enabled.
+   */
+  readonly url?: string | undefined
 }
 
 /** The outcome of {@link extractToken}. */
@@ -31,6 +40,8 @@ export type Extraction =
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 const BEARER_SCHEME = /^bearer(\s|$)/i
+const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i
+const DPOP_SCHEME = /^dpop(\s|$)/i
 const NONE: Extraction = Object.freeze({ token: undefined })
 
 /**
@@ -52,6 +63,27 @@ export function extractBearerToken(
   if (typeof authorization !== 'string') return null
   if (!BEARER_SCHEME.test(authorization)) return undefined
   const match = BEARER.exec(authorization)
+  return match ? match[1]! : null
+}
+
+/**
+ * The token of an `Authorization: DPoP` header: `undefined` when there is no header (or another
+ * scheme), `null` when the header is a malformed DPoP header (RFC 9449 §7.1 `token68`).
+ *
+ * @example
+ * ```ts
+ * extractDpopToken('DPoP eyJhbGciOi...')   // 'eyJhbGciOi...'
+ * extractDpopToken('Bearer eyJhbGciOi...') // undefined
+ * ```
+ * @see RFC 9449 §7.1
+ */
+export function extractDpopToken(
+  authorization: string | readonly string[] | undefined,
+): string | undefined | null {
+  if (authorization === undefined) return undefined
+  if (typeof authorization !== 'string') return null
+  if (!DPOP_SCHEME.test(authorization)) return undefined
+  const match = DPOP.exec(authorization)
   return match ? match[1]! : null
 }
 

@@ -91,13 +91,14 @@ type WithRefusals = FastifyRequest & { [REFUSALS]?: Refusals }
  * @throws TypeError at once when the options cannot work.
  */
 export function requireToken(options: RequireTokenOptions): BearerPreHandler {
-  const { authenticate, methods, refuser, report } = createBearerAuth(options)
+  const { authenticate, methods, refuser, dpopRefuser, dpop, report } = createBearerAuth(options)
   const refusals: Refusals = { refuser, report }
+  const dpopRefusals: Refusals = { refuser: dpopRefuser ?? refuser, report }
   const readBody = methods.has('body')
   const readQuery = methods.has('query')
   return async (request: WithRefusals, reply) => {
     let parts: BearerRequestParts | string | undefined = request.headers.authorization
-    if (readBody || readQuery) {
+    if (readBody || readQuery || dpop) {
       const formBody =
         readBody && request.method !== 'GET' && isFormContentType(request.headers['content-type'])
       if (formBody && request.body === undefined) {
@@ -117,12 +118,22 @@ export function requireToken(options: RequireTokenOptions): BearerPreHandler {
         authorization: request.headers.authorization,
         bodyTokens: formBody ? accessTokenValues(request.body) : undefined,
         queryTokens: readQuery ? queryAccessTokens(request.url) : undefined,
+        ...(dpop
+          ? {
+              dpop: request.headers.dpop,
+              method: request.method,
+              // Fastify's protocol and host honour trustProxy; host includes the port.
+              url: request.host
+                ? `${request.protocol}://${request.host}${request.url}`
+                : request.url,
+            }
+          : {}),
       }
     }
     const outcome = await authenticate(parts)
     if (!outcome.ok) return send(reply, request, outcome)
     request.userClaims = outcome.claims
-    request[REFUSALS] = refusals
+    request[REFUSALS] = outcome.scheme === 'DPoP' ? dpopRefusals : refusals
     // RFC 6750 §2.3: a response to a request with the token in the URL must not be shared.
     if (outcome.method === 'query') reply.header('cache-control', 'private')
     return undefined
@@ -263,7 +274,7 @@ function formObject(body: string): Record<string, string | string[]> {
 }
 
 export type { BearerRefusal } from './challenge.js'
-export type { BearerAuthOptions, BearerOutcome } from './core.js'
+export type { BearerAuthOptions, BearerOutcome, DpopAuthOptions } from './core.js'
 export type { BearerMethod } from './extract.js'
 export type { ClaimValue, GuardOptions } from './guards.js'
 export type { IntrospectionOptions } from './introspection.js'

@@ -57,8 +57,11 @@ export interface IntrospectionChecks {
   readonly providerCache?: ProviderCache | undefined
 }
 
-/** Introspects a token and resolves to its claims, or throws like `validateToken`. */
-export type Introspector = (token: string) => Promise<Claims>
+/**
+ * Introspects a token and resolves to its claims, or throws like `validateToken`. `scheme` is the
+ * one the request used: a `token_type` of `DPoP` is accepted only for a DPoP request.
+ */
+export type Introspector = (token: string, scheme?: 'Bearer' | 'DPoP') => Promise<Claims>
 
 /**
  * Builds the introspection strategy once.
@@ -123,7 +126,7 @@ export function createIntrospector(
     return entry
   }
 
-  return async (token) => {
+  return async (token, scheme = 'Bearer') => {
     const address = await findEndpoint()
     const key = IntrospectionCache.keyOf(token)
     let entry = cache?.get(key, address)
@@ -142,7 +145,7 @@ export function createIntrospector(
         { claim: 'active' },
       )
     }
-    await check(entry.claims)
+    await check(entry.claims, scheme)
     return entry.claims
   }
 }
@@ -169,16 +172,21 @@ async function discover(
 }
 
 /** What an active token must still pass: time, audience, issuer, token type, the validator. */
-function activeTokenCheck(checks: IntrospectionChecks): (claims: Claims) => Promise<void> {
+function activeTokenCheck(
+  checks: IntrospectionChecks,
+): (claims: Claims, scheme: 'Bearer' | 'DPoP') => Promise<void> {
   const leeway = checks.leeway ?? DEFAULT_LEEWAY_SECONDS
   const audience = checks.verifyAud === false ? undefined : toList(checks.audience)
   const issuers = toList(checks.issuer)
   const validator = checks.claimsValidator
-  return async (claims) => {
+  return async (claims, scheme) => {
     const now = (checks.currentDate?.getTime() ?? Date.now()) / 1000
     const tokenType = claims.token_type
-    if (typeof tokenType === 'string' && tokenType.toLowerCase() !== 'bearer') {
-      throw fail('token_type', `the token is a ${tokenType} token, not a bearer access token`)
+    // RFC 9449 §6.2: a DPoP-bound token introspects as token_type DPoP; it is acceptable only
+    // with its proof (a DPoP request), and the binding is checked by the caller.
+    const accepted = scheme === 'DPoP' ? ['bearer', 'dpop'] : ['bearer']
+    if (typeof tokenType === 'string' && !accepted.includes(tokenType.toLowerCase())) {
+      throw fail('token_type', `the token is a ${tokenType} token, not a ${scheme} access token`)
     }
     if (typeof claims.exp === 'number' && now - leeway >= claims.exp) {
       throw fail('exp', `the token expired ${Math.round(now - claims.exp)} s ago`)

@@ -48,13 +48,13 @@ export type RequireTokenOptions = BearerAuthOptions
 export function requireToken(
   options: RequireTokenOptions,
 ): (request: Request) => Promise<Claims | Response> {
-  const { authenticate, methods, refuser, report } = createBearerAuth(options)
+  const { authenticate, methods, refuser, dpop, report } = createBearerAuth(options)
   const readBody = methods.has('body')
   const readQuery = methods.has('query')
   return async (request) => {
     const authorization = request.headers.get('authorization') ?? undefined
     let parts: BearerRequestParts | string | undefined = authorization
-    if (readBody || readQuery) {
+    if (readBody || readQuery || dpop) {
       if (readBody && request.bodyUsed) {
         return refusalResponse(
           report(
@@ -70,6 +70,13 @@ export function requireToken(
         authorization,
         bodyTokens: readBody ? await formTokens(request) : undefined,
         queryTokens: readQuery ? queryAccessTokens(request.url) : undefined,
+        ...(dpop
+          ? {
+              dpop: request.headers.get('dpop') ?? undefined,
+              method: request.method,
+              url: request.url,
+            }
+          : {}),
       }
     }
     const outcome = await authenticate(parts)
@@ -140,7 +147,7 @@ async function formTokens(request: Request): Promise<string[] | undefined> {
 }
 
 export type { BearerRefusal } from './challenge.js'
-export type { BearerAuthOptions, BearerOutcome } from './core.js'
+export type { BearerAuthOptions, BearerOutcome, DpopAuthOptions } from './core.js'
 export type { BearerMethod } from './extract.js'
 export type { ClaimValue, GuardOptions } from './guards.js'
 export type { IntrospectionOptions } from './introspection.js'
