@@ -239,7 +239,6 @@ export {
   DPOP_ALGORITHMS,
   type DpopAlgorithm,
   type DpopKeyPair,
-  type DpopPrivateKey,
   dpopThumbprint,
   type GenerateDpopKeyPairOptions,
   generateDpopKeyPair,
@@ -264,6 +263,7 @@ export {
   type DpopNonces,
   type DpopNoncesOptions,
 } from './dpop/server-nonces.js'
+export type { DpopPrivateKey } from './dpop/signing-key.js'
 export {
   type DpopProofClaimsSet,
   type DpopProofValidationOptions,

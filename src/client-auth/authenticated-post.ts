@@ -1,6 +1,7 @@
 /**
  * A form POST with the client authenticated: what the token, introspection, revocation, PAR and
- * device-authorization endpoints all take. Never retried (a POST is not idempotent).
+ * device-authorization endpoints all take. Never retried (a POST is not idempotent), except once
+ * when a DPoP token request is answered `use_dpop_nonce`: the server refused it before acting.
  */
 import type { DpopHandle } from '../dpop/handle.js'
 import { nonceRequested } from '../dpop/nonce-challenge.js'

@@ -3,16 +3,9 @@
  * token requests, to {@link createDpopFetch}, or in a `TokenManager`'s request.
  */
 import { type CryptoKey, compactVerify, exportJWK, importJWK, type JWK } from 'jose'
-import {
-  type DpopAlgorithm,
-  type DpopPrivateKey,
-  dpopThumbprint,
-  generateDpopKeyPair,
-  type PublicJwk,
-  resolveSigningKey,
-  type SigningKey,
-} from './keys.js'
+import { type DpopAlgorithm, dpopThumbprint, generateDpopKeyPair, type PublicJwk } from './keys.js'
 import { type DpopProofClaims, isNonce, signDpopProof } from './proof.js'
+import { type DpopPrivateKey, resolveSigningKey, type SigningKey } from './signing-key.js'
 
 /** What {@link createDpop} takes: nothing (a fresh ES256 key), or the key to use. */
 export interface CreateDpopOptions {
@@ -106,7 +99,8 @@ export async function createDpop(options: CreateDpopOptions = {}): Promise<DpopH
       if (claims === null || typeof claims !== 'object') {
         throw new TypeError('proof() needs { htm, htu }')
       }
-      const nonce = claims.nonce ?? nonceFor(claims.htu)
+      // An invalid htu gets no nonce here, and signDpopProof's TypeError says what is wrong.
+      const nonce = claims.nonce ?? (isAbsolute(claims.htu) ? nonceFor(claims.htu) : undefined)
       return signDpopProof(key, { ...claims, nonce })
     },
     nonceFor,
@@ -153,6 +147,10 @@ async function checkPair(key: SigningKey): Promise<void> {
   } catch {
     throw new TypeError('the DPoP public key does not belong to the private key')
   }
+}
+
+function isAbsolute(url: string | URL): boolean {
+  return url instanceof URL || URL.canParse(url)
 }
 
 function originOf(url: string | URL): string {

@@ -5,13 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { type JWK, SignJWT } from 'jose'
 import { parseHttpUrl } from '../internal/url.js'
-import {
-  type DpopAlgorithm,
-  type DpopPrivateKey,
-  type PublicJwk,
-  resolveSigningKey,
-  type SigningKey,
-} from './keys.js'
+import type { DpopAlgorithm, PublicJwk } from './keys.js'
+import { type DpopPrivateKey, resolveSigningKey, type SigningKey } from './signing-key.js'
 
 /** The `typ` header of a DPoP proof (RFC 9449 §4.2). */
 export const DPOP_PROOF_TYPE = 'dpop+jwt'

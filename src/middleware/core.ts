@@ -13,11 +13,10 @@ import type { TokenValidationConfigInit } from '../validation/config.js'
 import type { Claims } from '../validation/jwt.js'
 import { validateToken } from '../validation/validate-token.js'
 import { type BearerRefusal, createDpopRefuser, createRefuser, type Refuser } from './challenge.js'
-import { createDpopCheck, type DpopAuthOptions, resolveDpop } from './dpop.js'
+import { createDpopStep, type DpopAuthOptions, resolveDpop } from './dpop.js'
 import {
   type BearerMethod,
   type BearerRequestParts,
-  extractDpopToken,
   extractToken,
   resolveMethods,
 } from './extract.js'
@@ -291,14 +290,18 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     return { ok: true, claims, token, method, scheme }
   }
 
-  const dpopCheck =
+  const dpopStep =
     dpopSettings === undefined || dpopRefuser === undefined
       ? undefined
-      : createDpopCheck({
+      : createDpopStep({
           settings: dpopSettings,
           refuser: dpopRefuser,
+          bearerRefuser: refuser,
+          methods,
           validate: (token) => validateAccessToken(token, 'DPoP'),
           currentDate: validation.currentDate,
+          report,
+          accept,
         })
 
   const authenticate: BearerAuthenticator = async (request) => {
@@ -306,34 +309,9 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
       request !== null && typeof request === 'object' && !Array.isArray(request)
         ? (request as BearerRequestParts)
         : { authorization: request as string | readonly string[] | undefined }
-    if (dpopCheck !== undefined && dpopRefuser !== undefined) {
-      const dpopToken = extractDpopToken(parts.authorization)
-      if (dpopToken === null && typeof parts.authorization === 'string') {
-        return report(
-          dpopRefuser.invalidRequest('The Authorization header is not a valid DPoP header'),
-        )
-      }
-      if (typeof dpopToken === 'string') {
-        // RFC 9449 §7.1: the DPoP scheme is a header; a token in the body or query as well is
-        // a second method (RFC 6750 §2).
-        if (parts.bodyTokens?.length || parts.queryTokens?.length) {
-          return report(
-            dpopRefuser.invalidRequest('The request uses more than one method to send the token'),
-          )
-        }
-        const checked = await dpopCheck(dpopToken, parts)
-        if ('ok' in checked) return report(checked)
-        return accept(checked.claims, dpopToken, 'header', 'DPoP', dpopRefuser)
-      }
-      if (dpopSettings?.required) {
-        // RFC 6750 §3.1: an unsupported scheme gets the bare challenge, like no credentials.
-        const extraction = extractToken(parts, methods)
-        return report(
-          extraction.invalid === undefined
-            ? refuser.missing
-            : refuser.invalidRequest(extraction.invalid),
-        )
-      }
+    if (dpopStep !== undefined) {
+      const outcome = await dpopStep(parts)
+      if (outcome !== undefined) return outcome
     }
     const extraction = extractToken(parts, methods)
     if (extraction.token === undefined) {

@@ -15,8 +15,14 @@ import {
 } from '../dpop/validate-proof.js'
 import { ConfigurationError, TokenValidationError } from '../errors.js'
 import type { Claims } from '../validation/jwt.js'
-import type { BearerRefusal, DpopRefuser } from './challenge.js'
-import type { BearerRequestParts } from './extract.js'
+import type { BearerRefusal, DpopRefuser, Refuser } from './challenge.js'
+import type { BearerOutcome } from './core.js'
+import {
+  type BearerMethod,
+  type BearerRequestParts,
+  extractDpopToken,
+  extractToken,
+} from './extract.js'
 
 /** How the middleware accepts DPoP (the `dpop` option; `true` means all defaults). */
 export interface DpopAuthOptions {
@@ -277,4 +283,62 @@ const PROOF_CLAIMS: Readonly<Record<string, string>> = {
   nonce: 'The DPoP proof nonce is missing or invalid',
   ath: 'The DPoP proof is not bound to the access token (ath)',
   jkt: 'Invalid DPoP key binding',
+}
+
+/** What the core hands its DPoP step. */
+export interface DpopStepDependencies extends DpopDependencies {
+  /** The refusals of a request that did not use the DPoP scheme. */
+  readonly bearerRefuser: Refuser
+  readonly methods: ReadonlySet<BearerMethod>
+  readonly report: (refusal: BearerRefusal) => BearerRefusal
+  /** The guards, then the success outcome. */
+  readonly accept: (
+    claims: Claims,
+    token: string,
+    method: BearerMethod,
+    scheme: 'Bearer' | 'DPoP',
+    refusals: Refuser,
+  ) => Promise<BearerOutcome>
+}
+
+/**
+ * The core's DPoP step: the outcome of a request that used the DPoP scheme (or, with
+ * `required`, of any request), or `undefined` to let the Bearer path take the request.
+ */
+export type DpopStep = (parts: BearerRequestParts) => Promise<BearerOutcome | undefined>
+
+/**
+ * Builds the DPoP step of the core.
+ *
+ * @see RFC 9449 §7.1 (the DPoP scheme), §7.2 (beside Bearer); RFC 6750 §3.1
+ */
+export function createDpopStep(dependencies: DpopStepDependencies): DpopStep {
+  const { settings, refuser, bearerRefuser, methods, report, accept } = dependencies
+  const check = createDpopCheck(dependencies)
+  return async (parts) => {
+    const token = extractDpopToken(parts.authorization)
+    if (token === null && typeof parts.authorization === 'string') {
+      return report(refuser.invalidRequest('The Authorization header is not a valid DPoP header'))
+    }
+    if (typeof token === 'string') {
+      // The DPoP scheme is a header; a token in the body or query as well is a second method
+      // (RFC 6750 §2).
+      if (parts.bodyTokens?.length || parts.queryTokens?.length) {
+        return report(
+          refuser.invalidRequest('The request uses more than one method to send the token'),
+        )
+      }
+      const checked = await check(token, parts)
+      if ('ok' in checked) return report(checked)
+      return accept(checked.claims, token, 'header', 'DPoP', refuser)
+    }
+    if (!settings.required) return undefined
+    // RFC 6750 §3.1: an unsupported scheme gets the bare challenge, like no credentials.
+    const extraction = extractToken(parts, methods)
+    return report(
+      extraction.invalid === undefined
+        ? bearerRefuser.missing
+        : bearerRefuser.invalidRequest(extraction.invalid),
+    )
+  }
 }

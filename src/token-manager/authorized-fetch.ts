@@ -108,9 +108,13 @@ export function authorizedFetch(
 
     let token = await source.getAccessToken({ signal: signal ?? undefined })
     let response = await attempt(token, !replayable)
-    if (dpop !== undefined && replayable && (await nonceRequested(response)) !== undefined) {
+    if (dpop !== undefined && (await nonceRequested(response)) !== undefined) {
+      // A nonce request says nothing about the token: never renew it for one. The nonce is
+      // remembered, so a call that cannot be replayed succeeds next time.
+      if (!replayable) return response
       await response.body?.cancel().catch(() => {})
       response = await attempt(token, !renewable)
+      if ((await nonceRequested(response)) !== undefined) return response
     }
     if (response.status !== 401 || !renewable) return response
 

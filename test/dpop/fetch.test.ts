@@ -138,6 +138,45 @@ describe('createDpopFetch', () => {
     expect(proof(1).ath).toBe(dpopAccessTokenHash('new'))
   })
 
+  it('never renews the token for a nonce request, replayable body or not', async () => {
+    const dpop = await createDpop()
+    const rejected: (string | undefined)[] = []
+    const source = {
+      getAccessToken: async (options?: { rejectedToken?: string }) => {
+        rejected.push(options?.rejectedToken)
+        return 'at-1'
+      },
+    }
+    const twice = api(
+      () => nonceChallenge('rs-1'),
+      () => nonceChallenge('rs-2'),
+    )
+    const call = createDpopFetch(dpop, { tokenSource: source, fetch: twice.fake.fetch })
+    expect((await call(API)).status).toBe(401)
+    expect(twice.fake.calls).toHaveLength(2)
+    const stream = api(() => nonceChallenge('rs-3'))
+    const streaming = createDpopFetch(dpop, { tokenSource: source, fetch: stream.fake.fetch })
+    const body = new ReadableStream({
+      start(controller) {
+        controller.close()
+      },
+    })
+    await streaming(API, { method: 'POST', body, duplex: 'half' } as RequestInit)
+    expect(stream.fake.calls).toHaveLength(1)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(rejected).toEqual([undefined, undefined])
+  })
+
+  it('takes a 401 nonce request only from the DPoP challenge, not from a body', async () => {
+    const dpop = await createDpop()
+    const bodyOnly = () =>
+      json({ error: 'use_dpop_nonce' }, { status: 401, headers: { 'dpop-nonce': 'n-b' } })
+    const { fake } = api(bodyOnly, () => json({}))
+    const call = createDpopFetch(dpop, { accessToken: 'at-1', fetch: fake.fetch })
+    expect((await call(API)).status).toBe(401)
+    expect(fake.calls).toHaveLength(1)
+  })
+
   it('refuses bad arguments with a TypeError', async () => {
     const dpop = await createDpop()
     expect(() => createDpopFetch({} as DpopHandle, { accessToken: 'x' })).toThrow(TypeError)

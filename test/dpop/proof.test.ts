@@ -129,8 +129,9 @@ describe('the DPoP handle', () => {
     expect(dpop.nonceFor('https://c.example/')).toBe('c')
   })
 
-  it('refuses a relative URL for a nonce', async () => {
+  it('refuses a relative URL for a nonce or a proof', async () => {
     const dpop = await createDpop()
     expect(() => dpop.nonceFor('/token')).toThrow(TypeError)
+    await expect(dpop.proof({ htm: 'GET', htu: '/token' })).rejects.toThrow(/htu/)
   })
 })
