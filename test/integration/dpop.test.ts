@@ -11,14 +11,19 @@ import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type BearerAuthOptions,
+  createAuthorizationRequest,
   createAuthorizedFetch,
   createDpop,
   createDpopFetch,
   createDpopNonces,
   type DpopHandle,
+  getDiscoveryDocument,
   MemoryStore,
   ProviderCache,
+  parseAuthorizationResponse,
+  requestAuthorizationCodeToken,
   requestClientCredentialsToken,
+  requestRefreshToken,
   TokenManager,
   validateToken,
 } from '../../src/index.js'
@@ -26,6 +31,8 @@ import { requireToken } from '../../src/middleware/express.js'
 import { bearerAuth } from '../../src/middleware/fastify.js'
 import { requireToken as requireTokenWeb } from '../../src/middleware/web.js'
 import { clients, resources, startProvider, type TestProvider } from '../../testbed/provider.js'
+import { REDIRECT_URI } from '../support/sign-in.js'
+import { UserAgent } from '../support/user-agent.js'
 
 const client = { ...clients.serviceBasic, scope: 'api:read api:write', resource: resources.api }
 
@@ -101,6 +108,70 @@ describe('DPoP-bound tokens from the testbed provider', () => {
       error: 'invalid_dpop_proof',
       httpStatus: 400,
     })
+  })
+})
+
+describe('the code flow and refresh with DPoP (public client)', () => {
+  let op: TestProvider
+
+  beforeAll(async () => {
+    op = await startProvider({ redirectUris: [REDIRECT_URI], requireDpopNonce: true })
+  })
+  afterAll(async () => {
+    await op.stop()
+  })
+
+  it('binds the code (dpop_jkt), the tokens and the refresh token to the key', async () => {
+    const disco = await getDiscoveryDocument({ address: op.issuer, cache: new ProviderCache() })
+    if (!disco.isSuccessful) throw new Error(disco.error)
+    const dpop = await createDpop()
+    const request = createAuthorizationRequest({
+      authorizationEndpoint: disco.authorizationEndpoint as string,
+      clientId: clients.publicApp.clientId,
+      redirectUri: REDIRECT_URI,
+      scope: 'openid offline_access',
+      prompt: 'consent',
+      // RFC 9449 §10: the code can only be redeemed with this key.
+      parameters: { dpop_jkt: dpop.thumbprint },
+    })
+    const outcome = await new UserAgent().run(request.url, {
+      login: 'alice',
+      leaves: (url) => url.startsWith(REDIRECT_URI),
+    })
+    const callback = parseAuthorizationResponse(outcome.redirect as string, {
+      expectedState: request.state,
+      discovery: disco,
+    })
+    if (!callback.isSuccessful) throw new Error(callback.error)
+    const tokens = await requestAuthorizationCodeToken({
+      address: disco.tokenEndpoint,
+      clientId: clients.publicApp.clientId,
+      code: callback.code,
+      redirectUri: REDIRECT_URI,
+      codeVerifier: request.codeVerifier,
+      dpop,
+    })
+    if (!tokens.isSuccessful) throw new Error(`${tokens.error}: ${tokens.errorDescription}`)
+    expect(tokens.token.token_type).toBe('DPoP')
+    expect(tokens.token.refresh_token).toBeDefined()
+
+    // Another key cannot use the bound refresh token; the right one can.
+    const thief = await requestRefreshToken({
+      address: disco.tokenEndpoint,
+      clientId: clients.publicApp.clientId,
+      refreshToken: tokens.token.refresh_token as string,
+      dpop: await createDpop(),
+    })
+    expect(thief).toMatchObject({ isSuccessful: false, errorType: 'protocol' })
+    const refreshed = await requestRefreshToken({
+      address: disco.tokenEndpoint,
+      clientId: clients.publicApp.clientId,
+      refreshToken: tokens.token.refresh_token as string,
+      dpop,
+    })
+    if (!refreshed.isSuccessful)
+      throw new Error(`${refreshed.error}: ${refreshed.errorDescription}`)
+    expect(refreshed.token.token_type).toBe('DPoP')
   })
 })
 
