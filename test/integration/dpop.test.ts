@@ -27,7 +27,7 @@ import {
   TokenManager,
   validateToken,
 } from '../../src/index.js'
-import { requireToken } from '../../src/middleware/express.js'
+import { requireScopes, requireToken } from '../../src/middleware/express.js'
 import { bearerAuth } from '../../src/middleware/fastify.js'
 import { requireToken as requireTokenWeb } from '../../src/middleware/web.js'
 import { clients, resources, startProvider, type TestProvider } from '../../testbed/provider.js'
@@ -243,6 +243,9 @@ describe('requireToken with dpop in an Express 5 app', () => {
     app.get('/admin', guard({ requiredScopes: 'admin' }), (_req, res) => {
       res.json({ reached: true })
     })
+    app.get('/scoped', guard(), requireScopes('admin'), (_req, res) => {
+      res.json({ reached: true })
+    })
     server = createServer(app)
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -365,6 +368,15 @@ describe('requireToken with dpop in an Express 5 app', () => {
     })
     expect(response.status).toBe(403)
     expect(response.challenge).toMatch(/^Bearer, DPoP error="insufficient_scope"/)
+  })
+
+  it('answers requireScopes after a DPoP request in the DPoP challenge', async () => {
+    const response = await call('/scoped', {
+      authorization: `DPoP ${token}`,
+      dpop: await proofFor('GET', '/scoped'),
+    })
+    expect(response.status).toBe(403)
+    expect(response.challenge).toMatch(/^Bearer, DPoP error="insufficient_scope", .*scope="admin"/)
   })
 
   it('does the resource-server nonce dance with createDpopFetch', async () => {
