@@ -20,7 +20,9 @@ export function parseBearerChallenge(
   scheme?: 'Bearer' | 'DPoP',
 ): Record<string, string> | undefined {
   if (header === null) return undefined
-  const start = (scheme === undefined ? ANY_SCHEME : SCHEMES[scheme]).exec(header)
+  // Look for the scheme outside quoted strings only: an error_description may say "DPoP".
+  const masked = header.replace(/"(?:[^"\\]|\\.)*"?/g, (quoted) => ' '.repeat(quoted.length))
+  const start = (scheme === undefined ? ANY_SCHEME : SCHEMES[scheme]).exec(masked)
   if (start === null) return undefined
   const params: Record<string, string> = {}
   // auth-param = token BWS "=" BWS ( token / quoted-string ); stop at the next scheme.

@@ -213,4 +213,10 @@ describe('parseBearerChallenge', () => {
     expect(parseBearerChallenge(null)).toBeUndefined()
     expect(parseBearerChallenge('Basic realm="x"')).toBeUndefined()
   })
+
+  it('never takes a scheme name inside a quoted value for a challenge', () => {
+    const header = 'Basic realm="try, DPoP error=use_dpop_nonce", Bearer error="invalid_token"'
+    expect(parseBearerChallenge(header, 'DPoP')).toBeUndefined()
+    expect(parseBearerChallenge(header)).toEqual({ error: 'invalid_token' })
+  })
 })
