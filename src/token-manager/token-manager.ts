@@ -24,6 +24,10 @@ export interface TokenManagerOptions {
    * options (`fetch`, `timeoutMs`) used for every token request. With `dpop` (a handle from
    * `createDpop()`), the tokens are DPoP-bound to its key and shared only with managers using
    * the same key.
+   *
+   * Leave `signal` out of it: a renewal is shared by every caller, so a signal here would abort
+   * it for all of them. Pass a signal to `getAccessToken({ signal })` instead, which stops only
+   * that caller's wait.
    */
   request: ClientCredentialsTokenRequestInit
   /**
