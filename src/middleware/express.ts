@@ -16,9 +16,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ConfigurationError } from '../errors.js'
 import type { Claims } from '../validation/jwt.js'
-import type { BearerRefusal, Refuser } from './challenge.js'
+import { adapterState, REFUSALS, type Refusals } from './adapter.js'
+import type { BearerRefusal } from './challenge.js'
 import { type BearerAuthOptions, createBearerAuth } from './core.js'
-import { accessTokenValues, isFormContentType, queryAccessTokens } from './extract.js'
+import { accessTokenValues, isFormContentType } from './extract.js'
 import { createScopeCheck } from './guards.js'
 import { PROTECTED_RESOURCE_HEADERS, type ProtectedResourceMetadata } from './resource-metadata.js'
 
@@ -46,12 +47,6 @@ export type Middleware = (req: ProtectedRequest, res: ServerResponse, next: Next
 
 type Next = (error?: unknown) => void
 
-/** Where `requireToken` leaves its refusals for `requireScopes` on the same request. */
-const REFUSALS = Symbol('identity-model.refusals')
-interface Refusals {
-  readonly refuser: Refuser
-  readonly report: (refusal: BearerRefusal) => BearerRefusal
-}
 type WithRefusals = ProtectedRequest & { [REFUSALS]?: Refusals }
 
 /**
@@ -72,35 +67,31 @@ type WithRefusals = ProtectedRequest & { [REFUSALS]?: Refusals }
  * @throws TypeError at once when the options cannot work.
  */
 export function requireToken(options: RequireTokenOptions): Middleware {
-  const { authenticate, methods, refuser, dpopRefuser, dpop, report } = createBearerAuth(options)
-  const refusals: Refusals = { refuser, report }
-  const dpopRefusals: Refusals = { refuser: dpopRefuser ?? refuser, report }
-  const readBody = methods.has('body')
-  const readQuery = methods.has('query')
+  const auth = createBearerAuth(options)
+  const { authenticate } = auth
+  const state = adapterState(auth)
   return (req: WithRefusals, res, next) => {
     let parts: Parameters<typeof authenticate>[0] = req.headers.authorization
-    if (readBody || readQuery || dpop) {
+    if (state.needsParts) {
       const formBody =
-        readBody && req.method !== 'GET' && isFormContentType(req.headers['content-type'])
+        state.readBody && req.method !== 'GET' && isFormContentType(req.headers['content-type'])
       if (formBody && req.body === undefined) {
         send(
           res,
-          report(
-            refuser.forError(
-              new ConfigurationError(
-                'bearerMethods includes "body" but the form body is not parsed: add express.urlencoded() before requireToken',
-              ),
-            ),
+          state.unparsedBody(
+            'the form body is not parsed: add express.urlencoded() before requireToken',
           ),
         )
         return
       }
-      parts = {
+      parts = state.parts({
         authorization: req.headers.authorization,
         bodyTokens: formBody ? accessTokenValues(req.body) : undefined,
-        queryTokens: readQuery ? queryAccessTokens(req.originalUrl ?? req.url) : undefined,
-        ...(dpop ? { dpop: req.headers.dpop, method: req.method, url: requestUrl(req) } : {}),
-      }
+        target: req.originalUrl ?? req.url,
+        dpop: req.headers.dpop,
+        method: req.method,
+        url: () => requestUrl(req),
+      })
     }
     authenticate(parts).then((outcome) => {
       if (!outcome.ok) {
@@ -108,7 +99,7 @@ export function requireToken(options: RequireTokenOptions): Middleware {
         return
       }
       req.userClaims = outcome.claims
-      req[REFUSALS] = outcome.scheme === 'DPoP' ? dpopRefusals : refusals
+      req[REFUSALS] = state.refusalsFor(outcome.scheme)
       // RFC 6750 §2.3: a response to a request with the token in the URL must not be shared.
       if (outcome.method === 'query') res.setHeader('cache-control', 'private')
       next()

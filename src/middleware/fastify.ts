@@ -22,14 +22,10 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
 import { ConfigurationError } from '../errors.js'
 import type { Claims } from '../validation/jwt.js'
-import type { BearerRefusal, Refuser } from './challenge.js'
+import { adapterState, REFUSALS, type Refusals } from './adapter.js'
+import type { BearerRefusal } from './challenge.js'
 import { type BearerAuthOptions, createBearerAuth } from './core.js'
-import {
-  accessTokenValues,
-  type BearerRequestParts,
-  isFormContentType,
-  queryAccessTokens,
-} from './extract.js'
+import { accessTokenValues, type BearerRequestParts, isFormContentType } from './extract.js'
 import { createScopeCheck } from './guards.js'
 import { PROTECTED_RESOURCE_HEADERS, type ProtectedResourceMetadata } from './resource-metadata.js'
 
@@ -66,12 +62,6 @@ export interface BearerAuthPluginOptions extends BearerAuthOptions {
   addHook?: boolean | undefined
 }
 
-/** Where a check leaves its refusals for `requireScopes` on the same request. */
-const REFUSALS = Symbol('identity-model.refusals')
-interface Refusals {
-  readonly refuser: Refuser
-  readonly report: (refusal: BearerRefusal) => BearerRefusal
-}
 type WithRefusals = FastifyRequest & { [REFUSALS]?: Refusals }
 
 /**
@@ -91,49 +81,40 @@ type WithRefusals = FastifyRequest & { [REFUSALS]?: Refusals }
  * @throws TypeError at once when the options cannot work.
  */
 export function requireToken(options: RequireTokenOptions): BearerPreHandler {
-  const { authenticate, methods, refuser, dpopRefuser, dpop, report } = createBearerAuth(options)
-  const refusals: Refusals = { refuser, report }
-  const dpopRefusals: Refusals = { refuser: dpopRefuser ?? refuser, report }
-  const readBody = methods.has('body')
-  const readQuery = methods.has('query')
+  const auth = createBearerAuth(options)
+  const { authenticate } = auth
+  const state = adapterState(auth)
   return async (request: WithRefusals, reply) => {
     let parts: BearerRequestParts | string | undefined = request.headers.authorization
-    if (readBody || readQuery || dpop) {
+    if (state.needsParts) {
       const formBody =
-        readBody && request.method !== 'GET' && isFormContentType(request.headers['content-type'])
+        state.readBody &&
+        request.method !== 'GET' &&
+        isFormContentType(request.headers['content-type'])
       if (formBody && request.body === undefined) {
         return send(
           reply,
           request,
-          report(
-            refuser.forError(
-              new ConfigurationError(
-                'bearerMethods includes "body" but the form body is not parsed: register a parser for application/x-www-form-urlencoded',
-              ),
-            ),
+          state.unparsedBody(
+            'the form body is not parsed: register a parser for application/x-www-form-urlencoded',
           ),
         )
       }
-      parts = {
+      parts = state.parts({
         authorization: request.headers.authorization,
         bodyTokens: formBody ? accessTokenValues(request.body) : undefined,
-        queryTokens: readQuery ? queryAccessTokens(request.url) : undefined,
-        ...(dpop
-          ? {
-              dpop: request.headers.dpop,
-              method: request.method,
-              // Fastify's protocol and host honour trustProxy; host includes the port.
-              url: request.host
-                ? `${request.protocol}://${request.host}${request.url}`
-                : request.url,
-            }
-          : {}),
-      }
+        target: request.url,
+        dpop: request.headers.dpop,
+        method: request.method,
+        // Fastify's protocol and host honour trustProxy; host includes the port.
+        url: () =>
+          request.host ? `${request.protocol}://${request.host}${request.url}` : request.url,
+      })
     }
     const outcome = await authenticate(parts)
     if (!outcome.ok) return send(reply, request, outcome)
     request.userClaims = outcome.claims
-    request[REFUSALS] = outcome.scheme === 'DPoP' ? dpopRefusals : refusals
+    request[REFUSALS] = state.refusalsFor(outcome.scheme)
     // RFC 6750 §2.3: a response to a request with the token in the URL must not be shared.
     if (outcome.method === 'query') reply.header('cache-control', 'private')
     return undefined

@@ -14,12 +14,12 @@
  * ```
  * @packageDocumentation
  */
-import { ConfigurationError } from '../errors.js'
 import type { Claims } from '../validation/jwt.js'
+import { adapterState } from './adapter.js'
 import type { BearerRefusal } from './challenge.js'
 import { type BearerAuthOptions, createBearerAuth } from './core.js'
 import type { BearerRequestParts } from './extract.js'
-import { isFormContentType, queryAccessTokens } from './extract.js'
+import { isFormContentType } from './extract.js'
 import { PROTECTED_RESOURCE_HEADERS, type ProtectedResourceMetadata } from './resource-metadata.js'
 
 /** Options of {@link requireToken}: validation, guards and challenge settings. */
@@ -48,36 +48,26 @@ export type RequireTokenOptions = BearerAuthOptions
 export function requireToken(
   options: RequireTokenOptions,
 ): (request: Request) => Promise<Claims | Response> {
-  const { authenticate, methods, refuser, dpop, report } = createBearerAuth(options)
-  const readBody = methods.has('body')
-  const readQuery = methods.has('query')
+  const auth = createBearerAuth(options)
+  const { authenticate } = auth
+  const state = adapterState(auth)
   return async (request) => {
     const authorization = request.headers.get('authorization') ?? undefined
     let parts: BearerRequestParts | string | undefined = authorization
-    if (readBody || readQuery || dpop) {
-      if (readBody && request.bodyUsed) {
+    if (state.needsParts) {
+      if (state.readBody && request.bodyUsed) {
         return refusalResponse(
-          report(
-            refuser.forError(
-              new ConfigurationError(
-                'bearerMethods includes "body" but the request body was already read: check the token first',
-              ),
-            ),
-          ),
+          state.unparsedBody('the request body was already read: check the token first'),
         )
       }
-      parts = {
+      parts = state.parts({
         authorization,
-        bodyTokens: readBody ? await formTokens(request) : undefined,
-        queryTokens: readQuery ? queryAccessTokens(request.url) : undefined,
-        ...(dpop
-          ? {
-              dpop: request.headers.get('dpop') ?? undefined,
-              method: request.method,
-              url: request.url,
-            }
-          : {}),
-      }
+        bodyTokens: state.readBody ? await formTokens(request) : undefined,
+        target: request.url,
+        dpop: request.headers.get('dpop') ?? undefined,
+        method: request.method,
+        url: () => request.url,
+      })
     }
     const outcome = await authenticate(parts)
     return outcome.ok ? outcome.claims : refusalResponse(outcome)
