@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { auth } from 'express-oauth2-jwt-bearer'
-import { requireToken } from '../src/middleware/express.js'
+import { requireToken } from '../src/adapters/express.js'
 
 const [mode, issuer] = process.argv.slice(2) as ['ours' | 'auth0' | 'none', string]
 const app = express()

@@ -22,12 +22,6 @@ export { type ErrorType, isUnavailable, type RequestFailure } from './http/resul
 
 // Discovery, and the cache of provider metadata (discovery documents and key sets)
 
-export {
-  defaultProviderCache,
-  ProviderCache,
-  type ProviderCacheEvent,
-  type ProviderCacheOptions,
-} from './cache/provider-cache.js'
 export type { DiscoveryDocument } from './discovery/document.js'
 export {
   DiscoveryDocumentRequest,
@@ -38,6 +32,12 @@ export {
   processDiscoveryResponse,
 } from './discovery/get-discovery-document.js'
 export type { DiscoveryPolicy } from './discovery/policy.js'
+export {
+  defaultProviderCache,
+  ProviderCache,
+  type ProviderCacheEvent,
+  type ProviderCacheOptions,
+} from './provider/provider-cache.js'
 
 // JWKS
 
@@ -52,6 +52,7 @@ export type { JsonWebKey, JsonWebKeySet } from './jwks/key-set.js'
 
 // Token validation: access tokens, ID tokens, logout tokens
 
+export type { Claims, JwtHeader } from './kernel/jws.js'
 export {
   TokenValidationConfig,
   type TokenValidationConfigInit,
@@ -63,7 +64,6 @@ export {
   type IdTokenValidationConfigInit,
   validateIdToken,
 } from './validation/id-token.js'
-export type { Claims, JwtHeader } from './validation/jwt.js'
 export {
   createLogoutReplayCache,
   type LogoutReplayCacheOptions,
@@ -89,6 +89,14 @@ export type { ClientAuthenticationMethod, ClientCredentials } from './client-aut
 // Token endpoint: one module per grant, and the token response they share
 
 export {
+  DEVICE_CODE_GRANT_TYPE,
+  DeviceTokenRequest,
+  type DeviceTokenRequestInit,
+  type PollDeviceTokenInit,
+  pollDeviceToken,
+  requestDeviceToken,
+} from './endpoints/device/token.js'
+export {
   AuthorizationCodeTokenRequest,
   type AuthorizationCodeTokenRequestInit,
   requestAuthorizationCodeToken,
@@ -98,14 +106,6 @@ export {
   type ClientCredentialsTokenRequestInit,
   requestClientCredentialsToken,
 } from './token/client-credentials.js'
-export {
-  DEVICE_CODE_GRANT_TYPE,
-  DeviceTokenRequest,
-  type DeviceTokenRequestInit,
-  type PollDeviceTokenInit,
-  pollDeviceToken,
-  requestDeviceToken,
-} from './token/device.js'
 export {
   RefreshTokenRequest,
   type RefreshTokenRequestInit,
@@ -162,7 +162,7 @@ export {
   type DeviceAuthorizationResponse,
   processDeviceAuthorizationResponse,
   requestDeviceAuthorization,
-} from './endpoints/device-authorization.js'
+} from './endpoints/device/authorization.js'
 export type { TokenIntrospectionSuccess } from './endpoints/introspection.js'
 export {
   type IntrospectionClaims,
@@ -216,8 +216,8 @@ export {
 
 // Token manager, authorized fetch and the stores behind them (Redis: `identity-model/redis`)
 
-export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js'
-export type { CacheStore, StoreLock } from './store/store.js'
+export { MemoryStore, type MemoryStoreOptions } from './cache/memory-store.js'
+export type { CacheStore, StoreLock } from './cache/store.js'
 export {
   type AccessTokenSource,
   type AuthorizedFetch,
@@ -252,12 +252,6 @@ export {
   dpopAccessTokenHash,
 } from './dpop/proof.js'
 export {
-  createDpopReplayCache,
-  type DpopReplayCacheOptions,
-  type DpopReplayCheck,
-  type DpopReplayContext,
-} from './dpop/replay.js'
-export {
   createDpopNonces,
   type DpopNonceSource,
   type DpopNonces,
@@ -265,11 +259,17 @@ export {
 } from './dpop/server-nonces.js'
 export type { DpopPrivateKey } from './dpop/signing-key.js'
 export {
+  createDpopReplayCache,
+  type DpopReplayCacheOptions,
+  type DpopReplayCheck,
+  type DpopReplayContext,
+} from './kernel/replay.js'
+export {
   type DpopProofClaimsSet,
   type DpopProofValidationOptions,
   type ValidatedDpopProof,
   validateDpopProof,
-} from './dpop/validate-proof.js'
+} from './validation/dpop-proof.js'
 
 // Resource-server core (adapters: `identity-model/express`, `/fastify`, `/web`)
 
@@ -287,35 +287,35 @@ export {
   extractDpopToken,
   type Refuser,
   tokenScopes,
-} from './middleware/core.js'
+} from './resource-server/authenticate.js'
 export {
   type BearerMethod,
   type BearerRequestParts,
   type Extraction,
   extractToken,
-} from './middleware/extract.js'
+} from './resource-server/extract.js'
 export {
   type ClaimValue,
   createGuard,
   type Guard,
   type GuardDenial,
   type GuardOptions,
-} from './middleware/guards.js'
-export type { IntrospectionOptions } from './middleware/introspection.js'
+} from './resource-server/guards.js'
 export {
   IntrospectionCache,
   type IntrospectionCacheOptions,
   type IntrospectionEntry,
-} from './middleware/introspection-cache.js'
+} from './resource-server/introspection-cache.js'
+export type { IntrospectionOptions } from './resource-server/introspection-strategy.js'
 export {
   type IssuerOptions,
   type IssuerResolver,
   type MultiTenantIssuerOptions,
   multiTenantIssuer,
-} from './middleware/issuers.js'
+} from './resource-server/issuers.js'
 export {
   PROTECTED_RESOURCE_WELL_KNOWN,
   type ProtectedResourceMetadata,
   type ProtectedResourceMetadataInit,
   protectedResourceMetadata,
-} from './middleware/resource-metadata.js'
+} from './resource-server/metadata.js'

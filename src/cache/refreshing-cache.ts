@@ -13,7 +13,7 @@
  *   to it. Memory stays the hot path: a fresh value never waits for the store.
  */
 import type { RequestFailure } from '../http/result.js'
-import type { CacheStore } from '../store/store.js'
+import type { CacheStore } from './store.js'
 
 /** What a loader produced: the value and how long it is fresh. */
 export interface Loaded<V> {

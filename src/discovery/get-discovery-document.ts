@@ -3,13 +3,14 @@
  *
  * @see OpenID Connect Discovery 1.0 §4, RFC 8414 §3
  */
-import { defaultProviderCache, type ProviderCache } from '../cache/provider-cache.js'
+
 import type { Loaded } from '../cache/refreshing-cache.js'
 import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
 import type { NoFailure, RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
 import { raceSignal } from '../internal/abort.js'
+import { defaultProviderCache, type ProviderCache } from '../provider/provider-cache.js'
 import { resolveDiscoveryTarget } from './address.js'
 import { type DiscoveryDocument, parseDiscoveryDocument } from './document.js'
 import { checkDocument, checkScheme, type DiscoveryPolicy, resolvePolicy } from './policy.js'

@@ -4,7 +4,7 @@
  * DPoP-bound token names in `cnf`). Keys are generated and hashed by jose, never by hand.
  */
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
-import { MIN_RSA_BITS } from '../jwks/algorithms.js'
+import { MIN_RSA_BITS } from '../kernel/algorithms.js'
 
 /** The JWS algorithms a DPoP proof may be signed with: asymmetric ones only (RFC 9449 §4.2). */
 export type DpopAlgorithm =

@@ -3,7 +3,7 @@
  * `DPoP-Nonce` header, from an authorization server (400 and a JSON error body) or a protected
  * resource (401 and a `WWW-Authenticate: DPoP` challenge).
  */
-import { parseBearerChallenge } from '../endpoints/bearer-challenge.js'
+import { parseBearerChallenge } from '../http/www-authenticate.js'
 import { isNonce } from './proof.js'
 
 /** The error code of a nonce request (RFC 9449 §8, §9). */

@@ -7,11 +7,11 @@ import { errorResponseFailure, isFailure, type JsonObject, readJsonObject } from
 import type { NetworkOptions } from '../http/options.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
+import { parseBearerChallenge } from '../http/www-authenticate.js'
 import { parseHttpUrl } from '../internal/url.js'
+import { decodeJwt } from '../kernel/jws.js'
 import type { TokenValidationConfigInit } from '../validation/config.js'
-import { decodeJwt } from '../validation/jwt.js'
 import { validateProviderJwt } from '../validation/provider-jwt.js'
-import { parseBearerChallenge } from './bearer-challenge.js'
 
 /** The standard claims (OpenID Connect Core §5.1), wire names; other claims stay `unknown`. */
 export interface UserInfoClaims {

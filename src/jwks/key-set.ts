@@ -9,7 +9,7 @@ import {
   type KeyObject,
   type JsonWebKey as NodeJsonWebKey,
 } from 'node:crypto'
-import { ALGORITHMS, algorithmsForKey, type KeyFamily, MIN_RSA_BITS } from './algorithms.js'
+import { ALGORITHMS, algorithmsForKey, type KeyFamily, MIN_RSA_BITS } from '../kernel/algorithms.js'
 
 /** A JSON Web Key (RFC 7517 §4) as it appears on the wire. */
 export interface JsonWebKey {

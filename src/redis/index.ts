@@ -9,11 +9,11 @@
  * @packageDocumentation
  */
 import { createClient } from 'redis'
-import type { CacheStore } from '../store/store.js'
+import type { CacheStore } from '../cache/store.js'
 import { parseEncryptionKey } from './encryption.js'
 import { type RedisClientLike, RedisStore } from './redis-store.js'
 
-export type { CacheStore, StoreLock } from '../store/store.js'
+export type { CacheStore, StoreLock } from '../cache/store.js'
 export type { RedisClientLike, RedisStore } from './redis-store.js'
 
 /** What {@link createRedisStore} takes: a `url` or a `client`, and the options below. */

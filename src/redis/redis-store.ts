@@ -4,7 +4,7 @@
  * fast failure (then per-process behaviour) while Redis is away.
  */
 import { randomBytes } from 'node:crypto'
-import type { CacheStore, StoreLock } from '../store/store.js'
+import type { CacheStore, StoreLock } from '../cache/store.js'
 import { decrypt, encrypt, isEncrypted } from './encryption.js'
 
 /**

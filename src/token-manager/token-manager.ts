@@ -2,13 +2,14 @@
  * `TokenManager`: one valid client-credentials token per distinct request, renewed before it
  * expires, shared through a {@link CacheStore} by every process that uses the same store.
  */
+
+import { defaultMemoryStore } from '../cache/memory-store.js'
+import type { CacheStore, StoreLock } from '../cache/store.js'
 import type { DpopHandle } from '../dpop/handle.js'
 import { TokenUnavailableError } from '../errors.js'
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js'
 import type { RequestFailure } from '../http/result.js'
 import { raceSignal } from '../internal/abort.js'
-import { defaultMemoryStore } from '../store/memory-store.js'
-import type { CacheStore, StoreLock } from '../store/store.js'
 import {
   type ClientCredentialsTokenRequestInit,
   requestClientCredentialsToken,

@@ -5,8 +5,8 @@
  * never the token itself.
  */
 import { ConfigurationError, TokenValidationError } from '../errors.js'
+import type { Claims } from '../kernel/jws.js'
 import { DEFAULT_LEEWAY_SECONDS, type TokenValidationConfigInit } from './config.js'
-import type { Claims } from './jwt.js'
 
 function fail(claim: string, message: string): TokenValidationError {
   return new TokenValidationError('claim_validation', message, { claim })

@@ -2,10 +2,10 @@
  * What `validateToken` checks, and against what.
  */
 import type { KeyObject } from 'node:crypto'
-import type { ProviderCache } from '../cache/provider-cache.js'
 import type { DiscoveryPolicy } from '../discovery/policy.js'
 import type { JsonWebKey, JsonWebKeySet } from '../jwks/key-set.js'
-import type { Claims } from './jwt.js'
+import type { Claims } from '../kernel/jws.js'
+import type { ProviderCache } from '../provider/provider-cache.js'
 import type { VerifiedTokenCache } from './verified-token-cache.js'
 
 /**

@@ -4,8 +4,8 @@
  * @see OpenID Connect Core 1.0 §2, §3.1.3.7, §3.1.3.8, §12.2
  */
 import { TokenValidationError } from '../errors.js'
+import { type Claims, decodeJwt, type JwtHeader } from '../kernel/jws.js'
 import { DEFAULT_LEEWAY_SECONDS, type TokenValidationConfigInit } from './config.js'
-import { type Claims, decodeJwt, type JwtHeader } from './jwt.js'
 import { validateProviderJwt } from './provider-jwt.js'
 import { leftHalfHash } from './token-hash.js'
 

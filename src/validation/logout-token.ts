@@ -5,8 +5,8 @@
  * @see OpenID Connect Back-Channel Logout 1.0 §2.4, §2.6
  */
 import { TokenValidationError } from '../errors.js'
+import { type Claims, decodeJwt, type JwtHeader } from '../kernel/jws.js'
 import { DEFAULT_LEEWAY_SECONDS, type TokenValidationConfigInit } from './config.js'
-import { type Claims, decodeJwt, type JwtHeader } from './jwt.js'
 import { defaultLogoutReplayCheck, type LogoutReplayCheck } from './logout-replay.js'
 import { validateProviderJwt } from './provider-jwt.js'
 

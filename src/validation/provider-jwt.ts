@@ -5,9 +5,9 @@
  */
 import { TokenValidationError } from '../errors.js'
 import { encodeBase64url } from '../internal/base64url.js'
-import { isSymmetric } from '../jwks/algorithms.js'
+import { isSymmetric } from '../kernel/algorithms.js'
+import type { Claims, JwtHeader } from '../kernel/jws.js'
 import type { TokenValidationConfigInit } from './config.js'
-import type { Claims, JwtHeader } from './jwt.js'
 import { validateToken } from './validate-token.js'
 
 /** Only the signature: every claim check off (they run in the second pass). */

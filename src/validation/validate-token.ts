@@ -5,7 +5,6 @@
  * @see RFC 7519 §7.2, RFC 7515 §5.2, RFC 8725 (JWT best current practices)
  */
 import type { KeyObject } from 'node:crypto'
-import { defaultProviderCache, type ProviderCache } from '../cache/provider-cache.js'
 import { type DiscoveryTarget, resolveDiscoveryTarget } from '../discovery/address.js'
 import { discoveryCacheKey, getDiscoveryDocument } from '../discovery/get-discovery-document.js'
 import {
@@ -25,10 +24,7 @@ import {
   keySetFromKeyObject,
   type VerificationKey,
 } from '../jwks/key-set.js'
-import { getKeySet, refreshKeySet } from '../jwks/key-set-cache.js'
-import { checkClaims } from './claims.js'
-import type { TokenValidationConfigInit } from './config.js'
-import { type Claims, decodeJwt, type JwtHeader } from './jwt.js'
+import { type Claims, decodeJwt, type JwtHeader } from '../kernel/jws.js'
 import {
   busy,
   checkAlgorithm,
@@ -39,7 +35,11 @@ import {
   selectKeys,
   verifyNow,
   verifyOnPool,
-} from './signature.js'
+} from '../kernel/verify.js'
+import { getKeySet, refreshKeySet } from '../provider/key-set-cache.js'
+import { defaultProviderCache, type ProviderCache } from '../provider/provider-cache.js'
+import { checkClaims } from './claims.js'
+import type { TokenValidationConfigInit } from './config.js'
 
 /**
  * Validates a JWT and resolves to its claims.

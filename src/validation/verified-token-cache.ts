@@ -4,7 +4,7 @@
  */
 import * as crypto from 'node:crypto'
 import type { VerificationKey } from '../jwks/key-set.js'
-import type { Claims } from './jwt.js'
+import type { Claims } from '../kernel/jws.js'
 
 /** Settings of a {@link VerifiedTokenCache}. */
 export interface VerifiedTokenCacheOptions {

@@ -1,6 +1,7 @@
 /** Resource calls with DPoP-bound tokens (RFC 9449 §7.1, §9): scheme, proof, nonce retry. */
 import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
+import { MemoryStore } from '../../src/cache/memory-store.js'
 import {
   createAuthorizedFetch,
   createDpop,
@@ -9,7 +10,6 @@ import {
   dpopAccessTokenHash,
   TokenManager,
 } from '../../src/index.js'
-import { MemoryStore } from '../../src/store/memory-store.js'
 import { tokenCacheKey } from '../../src/token-manager/cache-key.js'
 import { fakeFetch, type Handler, json } from '../support/fake-fetch.js'
 

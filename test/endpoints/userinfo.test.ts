@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { parseBearerChallenge } from '../../src/endpoints/bearer-challenge.js'
+import { parseBearerChallenge } from '../../src/http/www-authenticate.js'
 import { getUserInfo, processUserInfoResponse, UserInfoRequest } from '../../src/index.js'
 import { fakeFetch, json } from '../support/fake-fetch.js'
 import { fakeProvider, ISSUER } from '../support/oidc-provider-fake.js'

@@ -9,6 +9,9 @@ import express from 'express'
 import Fastify from 'fastify'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requireScopes, requireToken } from '../../src/adapters/express.js'
+import { bearerAuth } from '../../src/adapters/fastify.js'
+import { requireToken as requireTokenWeb } from '../../src/adapters/web.js'
 import {
   type BearerAuthOptions,
   createAuthorizationRequest,
@@ -27,9 +30,6 @@ import {
   TokenManager,
   validateToken,
 } from '../../src/index.js'
-import { requireScopes, requireToken } from '../../src/middleware/express.js'
-import { bearerAuth } from '../../src/middleware/fastify.js'
-import { requireToken as requireTokenWeb } from '../../src/middleware/web.js'
 import { clients, resources, startProvider, type TestProvider } from '../../testbed/provider.js'
 import { REDIRECT_URI } from '../support/sign-in.js'
 import { UserAgent } from '../support/user-agent.js'

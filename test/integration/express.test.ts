@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requireToken } from '../../src/adapters/express.js'
 import { ProviderCache } from '../../src/index.js'
-import { requireToken } from '../../src/middleware/express.js'
 import { clients, startProvider, type TestProvider } from '../../testbed/provider.js'
 
 describe('requireToken in an Express 5 app', () => {

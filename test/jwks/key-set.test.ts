@@ -13,8 +13,8 @@ import {
   type TokenValidationConfigInit,
   validateToken,
 } from '../../src/index.js'
-import { algorithmsForKey } from '../../src/jwks/algorithms.js'
 import { importKeySet } from '../../src/jwks/key-set.js'
+import { algorithmsForKey } from '../../src/kernel/algorithms.js'
 import { metadata } from '../discovery/helpers.js'
 import { fakeFetch, json } from '../support/fake-fetch.js'
 import { accessClaims, makeKey, NOW, sign, type TestKey } from '../support/tokens.js'

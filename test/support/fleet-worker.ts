@@ -3,10 +3,11 @@
  * ProviderCache on a Redis store, driven by messages from the test. Replies carry tokens only so
  * that the test can compare them; nothing is logged.
  */
-import { ProviderCache } from '../../src/cache/provider-cache.js'
+
+import { MemoryStore } from '../../src/cache/memory-store.js'
 import { IdentityModelError } from '../../src/errors.js'
+import { ProviderCache } from '../../src/provider/provider-cache.js'
 import { createRedisStore, type SharedRedisStore } from '../../src/redis/index.js'
-import { MemoryStore } from '../../src/store/memory-store.js'
 import { TokenManager } from '../../src/token-manager/token-manager.js'
 import { validateToken } from '../../src/validation/validate-token.js'
 

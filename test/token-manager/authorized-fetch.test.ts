@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryStore } from '../../src/store/memory-store.js'
+import { MemoryStore } from '../../src/cache/memory-store.js'
 import { createAuthorizedFetch } from '../../src/token-manager/authorized-fetch.js'
 import { TokenManager } from '../../src/token-manager/token-manager.js'
 import { fakeFetch, json } from '../support/fake-fetch.js'

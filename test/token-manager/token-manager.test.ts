@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { MemoryStore } from '../../src/cache/memory-store.js'
+import type { CacheStore } from '../../src/cache/store.js'
 import { TokenUnavailableError } from '../../src/errors.js'
-import { MemoryStore } from '../../src/store/memory-store.js'
-import type { CacheStore } from '../../src/store/store.js'
 import { TokenManager } from '../../src/token-manager/token-manager.js'
 import { fakeFetch, json } from '../support/fake-fetch.js'
 

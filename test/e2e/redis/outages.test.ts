@@ -3,7 +3,7 @@
  */
 import { createClient } from 'redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ProviderCache } from '../../../src/cache/provider-cache.js'
+import { ProviderCache } from '../../../src/provider/provider-cache.js'
 import { validateToken } from '../../../src/validation/validate-token.js'
 import { clients, startProvider, type TestProvider } from '../../../testbed/provider.js'
 import { type FleetWorker, startFleet, stopFleet } from '../../support/fleet.js'
