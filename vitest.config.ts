@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 /**
@@ -5,6 +6,13 @@ import { defineConfig } from 'vitest/config'
  * `npm ci`. The slower tiers that need Chromium or Redis live in test/e2e (vitest.e2e.config.ts).
  */
 export default defineConfig({
+  resolve: {
+    // The sources run on Node here: the crypto backend the package's `imports` map picks on Node
+    // (the Web Crypto one is tested directly, and on the other runtimes by the portable suite).
+    alias: {
+      '#crypto-backend': fileURLToPath(new URL('./src/kernel/backend/node.ts', import.meta.url)),
+    },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**', 'node_modules/**'],

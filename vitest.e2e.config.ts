@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 /**
@@ -6,6 +7,11 @@ import { defineConfig } from 'vitest/config'
  * processes and a browser.
  */
 export default defineConfig({
+  resolve: {
+    alias: {
+      '#crypto-backend': fileURLToPath(new URL('./src/kernel/backend/node.ts', import.meta.url)),
+    },
+  },
   test: {
     include: ['test/e2e/**/*.test.ts'],
     testTimeout: 60_000,

@@ -24,14 +24,16 @@ export { type ErrorType, isUnavailable, type RequestFailure } from './http/resul
 
 export type { DiscoveryDocument } from './discovery/document.js'
 export {
-  DiscoveryDocumentRequest,
-  type DiscoveryDocumentRequestInit,
   type DiscoveryDocumentResponse,
   type DiscoverySuccess,
-  getDiscoveryDocument,
   processDiscoveryResponse,
-} from './discovery/get-discovery-document.js'
+} from './discovery/fetch-document.js'
 export type { DiscoveryPolicy } from './discovery/policy.js'
+export {
+  DiscoveryDocumentRequest,
+  type DiscoveryDocumentRequestInit,
+  getDiscoveryDocument,
+} from './provider/get-discovery-document.js'
 export {
   defaultProviderCache,
   ProviderCache,
@@ -65,16 +67,16 @@ export {
   validateIdToken,
 } from './validation/id-token.js'
 export {
-  createLogoutReplayCache,
-  type LogoutReplayCacheOptions,
-  type LogoutReplayCheck,
-} from './validation/logout-replay.js'
-export {
   BACKCHANNEL_LOGOUT_EVENT,
   type LogoutTokenClaims,
   type LogoutTokenValidationConfigInit,
   validateLogoutToken,
 } from './validation/logout-token.js'
+export {
+  createLogoutReplayCache,
+  type LogoutReplayCacheOptions,
+  type LogoutReplayCheck,
+} from './validation/replay-checks.js'
 export { validateToken } from './validation/validate-token.js'
 export {
   VerifiedTokenCache,
@@ -239,6 +241,7 @@ export {
   DPOP_ALGORITHMS,
   type DpopAlgorithm,
   type DpopKeyPair,
+  type DpopPrivateKey,
   dpopThumbprint,
   type GenerateDpopKeyPairOptions,
   generateDpopKeyPair,
@@ -257,19 +260,18 @@ export {
   type DpopNonces,
   type DpopNoncesOptions,
 } from './dpop/server-nonces.js'
-export type { DpopPrivateKey } from './dpop/signing-key.js'
-export {
-  createDpopReplayCache,
-  type DpopReplayCacheOptions,
-  type DpopReplayCheck,
-  type DpopReplayContext,
-} from './kernel/replay.js'
 export {
   type DpopProofClaimsSet,
   type DpopProofValidationOptions,
   type ValidatedDpopProof,
   validateDpopProof,
 } from './validation/dpop-proof.js'
+export {
+  createDpopReplayCache,
+  type DpopReplayCacheOptions,
+  type DpopReplayCheck,
+  type DpopReplayContext,
+} from './validation/replay-checks.js'
 
 // Resource-server core (adapters: `identity-model/express`, `/fastify`, `/web`)
 

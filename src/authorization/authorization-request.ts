@@ -6,7 +6,8 @@
  */
 import { appendParameters, type Parameters } from '../client-auth/authenticated-post.js'
 import { parseHttpUrl } from '../internal/url.js'
-import { createCodeChallenge, createCodeVerifier, randomValue } from './pkce.js'
+import { randomValue } from '../kernel/random.js'
+import { createCodeChallenge, createCodeVerifier } from './pkce.js'
 
 /** A value sent space-delimited: a string as is, a list joined with spaces. */
 export type SpaceDelimited = string | readonly string[]

@@ -1,21 +1,15 @@
 /**
  * Proof Key for Code Exchange (RFC 7636): the code verifier and its S256 challenge, and the
- * random values of an authorization request. Synchronous: `node:crypto` needs no promise here.
+ * random values of an authorization request. Synchronous on every runtime (the kernel hashes
+ * where Web Crypto would need a promise).
  *
  * @see RFC 7636 §4.1, §4.2
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { sha256Base64url } from '../kernel/digest.js'
+import { randomValue } from '../kernel/random.js'
 
 /** RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`. */
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/
-
-/**
- * A fresh random value, base64url-encoded: 32 bytes (256 bits) by default, 43 characters.
- * Used for `state`, `nonce` and the code verifier.
- */
-export function randomValue(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url')
-}
 
 /**
  * Creates a PKCE code verifier: 32 random bytes, base64url-encoded (43 characters of the
@@ -48,5 +42,5 @@ export function createCodeChallenge(codeVerifier: string): string {
   if (typeof codeVerifier !== 'string' || !VERIFIER.test(codeVerifier)) {
     throw new TypeError('a PKCE code verifier is 43 to 128 characters of [A-Za-z0-9-._~]')
   }
-  return createHash('sha256').update(codeVerifier, 'ascii').digest('base64url')
+  return sha256Base64url(codeVerifier)
 }

@@ -45,7 +45,7 @@ export interface SharedLayer<V> {
   /** The JSON-serializable form to share, or `undefined` to share nothing. */
   readonly encode: (loaded: Loaded<V>) => unknown
   /** The value back from its shared form, or `undefined` when it is not usable. */
-  readonly decode: (shared: unknown) => V | undefined
+  readonly decode: (shared: unknown) => V | undefined | Promise<V | undefined>
 }
 
 /** A value read from the shared store, with the instants it was written with. */
@@ -119,8 +119,10 @@ export class RefreshingCache<V> {
     if (entry.inflight) return entry.inflight
     const now = this.#options.now()
     if (now - entry.lastForcedAt < cooldownMs) {
+      // Within the cooldown: the current value, and the failure of the last fetch if it failed
+      // (a refresh that could not reach the provider must not read as "the key is not there").
       return entry.value !== undefined
-        ? { value: entry.value, stale: now >= entry.expiresAt, failure: undefined }
+        ? { value: entry.value, stale: now >= entry.expiresAt, failure: entry.failure }
         : this.get(key, load)
     }
     entry.lastForcedAt = now
@@ -241,7 +243,7 @@ export class RefreshingCache<V> {
       const envelope = JSON.parse(text) as { v?: unknown; e?: unknown; s?: unknown }
       const { e: expiresAt, s: staleUntil } = envelope
       if (typeof expiresAt !== 'number' || typeof staleUntil !== 'number') return undefined
-      const value = shared.decode(envelope.v)
+      const value = await shared.decode(envelope.v)
       return value === undefined ? undefined : { value, expiresAt, staleUntil }
     } catch {
       return undefined

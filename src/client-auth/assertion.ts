@@ -1,10 +1,13 @@
 /**
  * Client assertions (RFC 7523 §2.2, §3; OpenID Connect Core §9): the signed JWT a client sends
  * for `client_secret_jwt` (HMAC with its secret) and `private_key_jwt` (its private key). Signed
- * with jose, never by hand.
+ * by the kernel's one sign path.
  */
-import { type KeyObject, randomUUID } from 'node:crypto'
-import { importJWK, type JWK, SignJWT } from 'jose'
+import { utf8 } from '../kernel/encoding.js'
+import { resolveSigningKey, secretSigningKey } from '../kernel/keys.js'
+import { randomUuid } from '../kernel/random.js'
+import { signJwt } from '../kernel/sign.js'
+import type { PrivateKeyInput } from '../kernel/types.js'
 
 /** `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2). */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
@@ -12,29 +15,7 @@ export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion
 /** Lifetime of an assertion: short, since it is sent at once and only once (a fresh `jti` each). */
 export const ASSERTION_LIFETIME_SECONDS = 60
 
-const HMAC_ALGS = new Set(['HS256', 'HS384', 'HS512'])
-const ASYMMETRIC_ALGS = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-])
-const CURVE_ALGS: Readonly<Record<string, string>> = {
-  'P-256': 'ES256',
-  'P-384': 'ES384',
-  'P-521': 'ES512',
-  prime256v1: 'ES256',
-  secp384r1: 'ES384',
-  secp521r1: 'ES512',
-  Ed25519: 'EdDSA',
-}
+const HMAC_ALGS = ['HS256', 'HS384', 'HS512']
 
 /** What the signed assertion says: RFC 7523 §3 and OpenID Connect Core §9. */
 export interface AssertionClaims {
@@ -46,14 +27,15 @@ export interface AssertionClaims {
   readonly now: number
 }
 
-function claimsOf(claims: AssertionClaims): SignJWT {
-  return new SignJWT({})
-    .setIssuer(claims.clientId)
-    .setSubject(claims.clientId)
-    .setAudience(typeof claims.audience === 'string' ? claims.audience : [...claims.audience])
-    .setJti(randomUUID())
-    .setIssuedAt(claims.now)
-    .setExpirationTime(claims.now + ASSERTION_LIFETIME_SECONDS)
+function payloadOf(claims: AssertionClaims): Record<string, unknown> {
+  return {
+    iss: claims.clientId,
+    sub: claims.clientId,
+    aud: typeof claims.audience === 'string' ? claims.audience : [...claims.audience],
+    jti: randomUuid(),
+    iat: claims.now,
+    exp: claims.now + ASSERTION_LIFETIME_SECONDS,
+  }
 }
 
 /**
@@ -66,10 +48,10 @@ export async function hmacAssertion(
   secret: string,
   alg = 'HS256',
 ): Promise<string> {
-  if (!HMAC_ALGS.has(alg)) {
+  if (!HMAC_ALGS.includes(alg)) {
     throw new TypeError(`client_secret_jwt signs with HS256, HS384 or HS512, not "${alg}"`)
   }
-  return claimsOf(claims).setProtectedHeader({ alg }).sign(new TextEncoder().encode(secret))
+  return signJwt({}, payloadOf(claims), await secretSigningKey(utf8(secret), alg))
 }
 
 /**
@@ -82,50 +64,12 @@ export async function hmacAssertion(
  */
 export async function privateKeyAssertion(
   claims: AssertionClaims,
-  key: JWK | KeyObject,
+  key: PrivateKeyInput,
   requestedAlg?: string,
 ): Promise<string> {
-  const jwk = isKeyObject(key) ? undefined : key
-  if (isKeyObject(key) ? key.type !== 'private' : typeof jwk?.d !== 'string') {
-    throw new TypeError(
-      'private_key_jwt needs a private key (a JWK with "d", or a private KeyObject)',
-    )
-  }
-  const alg = requestedAlg ?? jwk?.alg ?? impliedAlg(key)
-  if (alg === undefined || !ASYMMETRIC_ALGS.has(alg)) {
-    throw new TypeError(
-      `private_key_jwt signs with an asymmetric algorithm (RS*, PS*, ES*, EdDSA), not "${alg ?? 'unknown'}"; set clientAssertionAlg`,
-    )
-  }
-  const header = jwk?.kid === undefined ? { alg } : { alg, kid: jwk.kid }
-  try {
-    const signingKey = jwk ? await importJWK(jwk, alg) : key
-    return await claimsOf(claims)
-      .setProtectedHeader(header)
-      .sign(signingKey as KeyObject)
-  } catch (cause) {
-    // jose's messages name the problem, never the key material.
-    const reason = cause instanceof Error ? cause.message : 'unknown error'
-    throw new TypeError(`private_key_jwt: the privateKey cannot sign with ${alg} (${reason})`, {
-      cause,
-    })
-  }
-}
-
-function impliedAlg(key: JWK | KeyObject): string | undefined {
-  if (isKeyObject(key)) {
-    const type = key.asymmetricKeyType
-    if (type === 'rsa') return 'RS256'
-    if (type === 'rsa-pss') return 'PS256'
-    if (type === 'ed25519') return 'EdDSA'
-    if (type === 'ec') return CURVE_ALGS[key.asymmetricKeyDetails?.namedCurve ?? '']
-    return undefined
-  }
-  if (key.kty === 'RSA') return 'RS256'
-  if (key.kty === 'EC' || key.kty === 'OKP') return CURVE_ALGS[key.crv ?? '']
-  return undefined
-}
-
-export function isKeyObject(key: JWK | KeyObject): key is KeyObject {
-  return typeof (key as KeyObject).export === 'function'
+  const signingKey = await resolveSigningKey(key, {
+    alg: requestedAlg,
+    what: 'private_key_jwt: the privateKey',
+  })
+  return signJwt({ kid: signingKey.kid }, payloadOf(claims), signingKey)
 }

@@ -4,8 +4,8 @@
  *
  * @see RFC 6749 §2.3, OpenID Connect Core §9, RFC 7523 §2.2 and §3
  */
-import type { KeyObject } from 'node:crypto'
-import type { JWK } from 'jose'
+import { encodeBase64 } from '../kernel/encoding.js'
+import type { PrivateKeyInput } from '../kernel/types.js'
 import { hmacAssertion, JWT_BEARER_ASSERTION_TYPE, privateKeyAssertion } from './assertion.js'
 
 /** How the client proves its identity. */
@@ -28,9 +28,9 @@ export interface ClientCredentials {
   clientAuthentication?: ClientAuthenticationMethod | undefined
   /**
    * The private key for `private_key_jwt`: a private JWK (its `kid` goes into the assertion's
-   * header) or a private `KeyObject`.
+   * header), a private `KeyObject` (Node.js) or a private `CryptoKey`.
    */
-  privateKey?: JWK | KeyObject | undefined
+  privateKey?: PrivateKeyInput | undefined
   /**
    * The JWS algorithm of the client assertion. Default for `client_secret_jwt`: HS256; for
    * `private_key_jwt`: the JWK's `alg`, else what the key type implies (RSA → RS256,
@@ -95,7 +95,7 @@ export const CLIENT_AUTH_STRATEGIES: Readonly<
     // ':', '%', '+' or spaces survives the trip.
     const secret = requireSecret(credentials, 'client_secret_basic')
     const pair = `${formUrlEncode(credentials.clientId)}:${formUrlEncode(secret)}`
-    request.headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`
+    request.headers.authorization = `Basic ${encodeBase64(pair)}`
   },
   client_secret_post(credentials, request) {
     request.body.set('client_id', credentials.clientId)

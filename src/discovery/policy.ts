@@ -87,20 +87,28 @@ export function checkScheme(
 }
 
 /**
- * Checks the issuer against the expected authorities and every endpoint against the scheme and
- * origin rules.
+ * Checks the document's issuer against the issuers the requested address allows (exact string
+ * comparison, OpenID Connect Discovery §4.3). Kept apart from {@link checkDocument} because it
+ * depends on the address asked for, not on the document: a cached document is checked again for
+ * every address that reads it.
  */
-export function checkDocument(
+export function checkIssuerName(
   document: DiscoveryDocument,
   expectedIssuers: readonly string[],
   policy: ResolvedPolicy,
 ): RequestFailure | undefined {
-  if (policy.validateIssuerName && !expectedIssuers.includes(document.issuer)) {
-    return failure(
-      'policy',
-      `issuer mismatch: expected ${expectedIssuers.join(' or ')}, the discovery document says ${document.issuer}`,
-    )
-  }
+  if (!policy.validateIssuerName || expectedIssuers.includes(document.issuer)) return undefined
+  return failure(
+    'policy',
+    `issuer mismatch: expected ${expectedIssuers.join(' or ')}, the discovery document says ${document.issuer}`,
+  )
+}
+
+/** Checks the issuer's scheme and every endpoint against the scheme and origin rules. */
+export function checkDocument(
+  document: DiscoveryDocument,
+  policy: ResolvedPolicy,
+): RequestFailure | undefined {
   const issuer = new URL(document.issuer)
   const schemeFailure = checkScheme(issuer, policy, 'the issuer')
   if (schemeFailure) return schemeFailure

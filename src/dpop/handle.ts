@@ -2,10 +2,21 @@
  * The DPoP handle: one key, and the nonces servers asked for, made once and passed as `dpop` to
  * token requests, to {@link createDpopFetch}, or in a `TokenManager`'s request.
  */
-import { type CryptoKey, compactVerify, exportJWK, importJWK, type JWK } from 'jose'
-import { type DpopAlgorithm, dpopThumbprint, generateDpopKeyPair, type PublicJwk } from './keys.js'
+import { decodeJws } from '../kernel/jws.js'
+import { importVerificationKey, type SigningKey } from '../kernel/keys.js'
+import type { CryptoKey, JsonWebKey } from '../kernel/types.js'
+import { verifySignature } from '../kernel/verify.js'
+import {
+  type DpopAlgorithm,
+  type DpopPrivateKey,
+  dpopSigningKey,
+  dpopThumbprint,
+  generateDpopKeyPair,
+  type PublicJwk,
+} from './keys.js'
 import { type DpopProofClaims, isNonce, signDpopProof } from './proof.js'
-import { type DpopPrivateKey, resolveSigningKey, type SigningKey } from './signing-key.js'
+
+type ProofKey = SigningKey & { readonly alg: DpopAlgorithm; readonly publicJwk: PublicJwk }
 
 /** What {@link createDpop} takes: nothing (a fresh ES256 key), or the key to use. */
 export interface CreateDpopOptions {
@@ -16,7 +27,7 @@ export interface CreateDpopOptions {
   /** A private key you keep: a private JWK (with `d`) or a private `KeyObject`. */
   privateKey?: DpopPrivateKey | undefined
   /** The public JWK of `privateKey`, when it cannot be derived (a non-extractable `CryptoKey`). */
-  publicJwk?: JWK | undefined
+  publicJwk?: JsonWebKey | undefined
   /**
    * The algorithm: for a generated key, which one to generate (default ES256); for a given key,
    * default what the key implies (RSA → RS256, P-256 → ES256, Ed25519 → EdDSA ...).
@@ -115,7 +126,7 @@ export async function createDpop(options: CreateDpopOptions = {}): Promise<DpopH
   return Object.freeze(handle)
 }
 
-async function signingKey(options: CreateDpopOptions): Promise<SigningKey> {
+async function signingKey(options: CreateDpopOptions): Promise<ProofKey> {
   const { keyPair, privateKey, publicJwk, alg } = options
   if (keyPair !== undefined && privateKey !== undefined) {
     throw new TypeError('createDpop takes keyPair or privateKey, not both')
@@ -124,26 +135,49 @@ async function signingKey(options: CreateDpopOptions): Promise<SigningKey> {
     if (keyPair === null || typeof keyPair !== 'object') {
       throw new TypeError('keyPair must be { privateKey, publicKey }')
     }
-    const pair = keyPair as { privateKey: CryptoKey; publicKey: CryptoKey; alg?: DpopAlgorithm }
-    const publicSide = publicJwk ?? (await exportJWK(pair.publicKey))
-    const key = await resolveSigningKey(pair.privateKey, publicSide, alg ?? pair.alg)
+    const pair = keyPair as {
+      privateKey: CryptoKey
+      publicKey: CryptoKey
+      publicJwk?: PublicJwk
+      alg?: DpopAlgorithm
+    }
+    // A pair from generateDpopKeyPair carries its public JWK; any other pair's public key must
+    // be extractable (public keys always are, in Web Crypto).
+    const publicSide = publicJwk ?? pair.publicJwk ?? (await exportPublicJwk(pair.publicKey))
+    const key = await dpopSigningKey(pair.privateKey, publicSide, alg ?? pair.alg)
     await checkPair(key)
     return key
   }
   if (privateKey !== undefined) {
-    const key = await resolveSigningKey(privateKey, publicJwk, alg)
+    const key = await dpopSigningKey(privateKey, publicJwk, alg)
     if (publicJwk !== undefined) await checkPair(key)
     return key
   }
   const generated = await generateDpopKeyPair(alg ?? 'ES256')
-  return { alg: generated.alg, key: generated.privateKey, publicJwk: generated.publicJwk }
+  return dpopSigningKey(generated.privateKey, generated.publicJwk, generated.alg)
+}
+
+async function exportPublicJwk(key: CryptoKey): Promise<Record<string, unknown>> {
+  const subtle = globalThis.crypto.subtle as unknown as {
+    exportKey(format: 'jwk', key: unknown): Promise<Record<string, unknown>>
+  }
+  try {
+    return await subtle.exportKey('jwk', key)
+  } catch (cause) {
+    throw new TypeError('the DPoP keyPair public key cannot be exported; pass publicJwk', { cause })
+  }
 }
 
 /** A public JWK given beside the private key must be its own: sign once and verify. */
-async function checkPair(key: SigningKey): Promise<void> {
+async function checkPair(key: ProofKey): Promise<void> {
   const probe = await signDpopProof(key, { htm: 'POST', htu: 'https://dpop.invalid/' })
+  const verifier = await importVerificationKey(
+    { ...key.publicJwk, alg: key.alg },
+    { allowSymmetric: false },
+  )
   try {
-    await compactVerify(probe, await importJWK({ ...key.publicJwk }, key.alg))
+    if (typeof verifier === 'string') throw new TypeError(verifier)
+    await verifySignature(decodeJws(probe), key.alg, [verifier], false)
   } catch {
     throw new TypeError('the DPoP public key does not belong to the private key')
   }

@@ -2,11 +2,13 @@
  * DPoP proofs (RFC 9449 §4): the JWT a client signs for each request with its DPoP key, so the
  * server can check the request comes from the holder of the key a token is bound to.
  */
-import { createHash, randomBytes } from 'node:crypto'
-import { type JWK, SignJWT } from 'jose'
 import { parseHttpUrl } from '../internal/url.js'
-import type { DpopAlgorithm, PublicJwk } from './keys.js'
-import { type DpopPrivateKey, resolveSigningKey, type SigningKey } from './signing-key.js'
+import { sha256Base64url } from '../kernel/digest.js'
+import type { SigningKey } from '../kernel/keys.js'
+import { randomValue } from '../kernel/random.js'
+import { signJwt } from '../kernel/sign.js'
+import type { JsonWebKey } from '../kernel/types.js'
+import { type DpopAlgorithm, type DpopPrivateKey, dpopSigningKey, type PublicJwk } from './keys.js'
 
 /** The `typ` header of a DPoP proof (RFC 9449 §4.2). */
 export const DPOP_PROOF_TYPE = 'dpop+jwt'
@@ -34,7 +36,7 @@ export interface DpopProofInit extends DpopProofClaims {
    * Its public JWK; derived from the private key when left out (needed for a non-extractable
    * `CryptoKey`, such as {@link generateDpopKeyPair} makes: pass its `publicJwk`).
    */
-  publicJwk?: JWK | PublicJwk | undefined
+  publicJwk?: JsonWebKey | PublicJwk | undefined
   /** The algorithm; default: the JWK's `alg`, else what the key implies (RSA → RS256, P-256 → ES256 ...). */
   alg?: DpopAlgorithm | undefined
 }
@@ -73,23 +75,25 @@ export async function createDpopProof(init: DpopProofInit): Promise<string> {
   if (init === null || typeof init !== 'object') {
     throw new TypeError('createDpopProof needs { privateKey, htm, htu }')
   }
-  const key = await resolveSigningKey(init.privateKey, init.publicJwk, init.alg)
+  const key = await dpopSigningKey(init.privateKey, init.publicJwk, init.alg)
   return signDpopProof(key, init)
 }
 
 /** Signs a proof with a resolved key (what {@link createDpopProof} and the DPoP handle share). */
-export async function signDpopProof(key: SigningKey, claims: DpopProofClaims): Promise<string> {
+export async function signDpopProof(
+  key: SigningKey & { readonly publicJwk: PublicJwk },
+  claims: DpopProofClaims,
+): Promise<string> {
   const payload: Record<string, string | number> = {
-    jti: randomBytes(16).toString('base64url'),
+    jti: randomValue(16),
     htm: checkMethod(claims.htm),
     htu: targetUri(claims.htu),
     iat: Math.floor(Date.now() / 1000),
   }
   if (claims.nonce !== undefined) payload.nonce = checkNonce(claims.nonce)
   if (claims.accessToken !== undefined) payload.ath = dpopAccessTokenHash(claims.accessToken)
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: key.alg, typ: DPOP_PROOF_TYPE, jwk: { ...key.publicJwk } })
-    .sign(key.key)
+  // The header names the key by its public JWK only (never a `kid`: RFC 9449 §4.2).
+  return signJwt({ typ: DPOP_PROOF_TYPE, jwk: { ...key.publicJwk } }, payload, key)
 }
 
 /**
@@ -106,7 +110,7 @@ export function dpopAccessTokenHash(accessToken: string): string {
   if (typeof accessToken !== 'string' || accessToken.length === 0) {
     throw new TypeError('the access token for a DPoP proof must be a non-empty string')
   }
-  return createHash('sha256').update(accessToken, 'utf8').digest('base64url')
+  return sha256Base64url(accessToken)
 }
 
 /** The `htu` a client sends: the request URL's origin and path, as the request line carries it. */

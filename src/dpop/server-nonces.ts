@@ -2,7 +2,9 @@
  * Server-provided DPoP nonces (RFC 9449 §8, §9) for a resource server: unpredictable, stateless
  * (an HMAC of the current time window), valid for the current and the previous window.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { hmac } from '../kernel/digest.js'
+import { decodeBase64url, encodeBase64url, timingSafeEqual } from '../kernel/encoding.js'
+import { randomBytes } from '../kernel/random.js'
 
 /** Where a server gets the nonces it hands out and checks. */
 export interface DpopNonceSource {
@@ -41,7 +43,7 @@ const MAC_BYTES = 16
  *
  * @example
  * ```ts
- * const nonces = createDpopNonces({ secret: Buffer.from(process.env.DPOP_NONCE_SECRET!, 'base64') })
+ * const nonces = createDpopNonces({ secret: Uint8Array.from(atob(process.env.DPOP_NONCE_SECRET!), (c) => c.charCodeAt(0)) })
  * app.use('/api', requireToken({ discoDocAddress, audience: 'my-api', dpop: { nonce: nonces } }))
  * ```
  * @see RFC 9449 §8 (nonces must be unpredictable), §9 (resource server nonces), §11.1 (replay)
@@ -58,10 +60,10 @@ export function createDpopNonces(options: DpopNoncesOptions = {}): DpopNonces {
   }
   const now = options.now ?? Date.now
   const windowOf = (): number => Math.floor(now() / 1000 / windowSeconds)
-  const mac = (window: number): Buffer =>
-    createHmac('sha256', secret).update(`dpop-nonce:${window}`).digest().subarray(0, MAC_BYTES)
+  const mac = (window: number): Uint8Array =>
+    hmac('SHA-256', secret, `dpop-nonce:${window}`).subarray(0, MAC_BYTES)
   const encode = (window: number): string =>
-    `${window.toString(36)}.${mac(window).toString('base64url')}`
+    `${window.toString(36)}.${encodeBase64url(mac(window))}`
 
   return {
     current: () => encode(windowOf()),
@@ -72,8 +74,8 @@ export function createDpopNonces(options: DpopNoncesOptions = {}): DpopNonces {
       const current = windowOf()
       if (dot < 1 || !(window === current || window === current - 1)) return false
       if (nonce.slice(0, dot) !== window.toString(36)) return false
-      const given = Buffer.from(nonce.slice(dot + 1), 'base64url')
-      return given.length === MAC_BYTES && timingSafeEqual(given, mac(window))
+      const given = decodeBase64url(nonce.slice(dot + 1))
+      return given?.length === MAC_BYTES && timingSafeEqual(given, mac(window))
     },
   }
 }

@@ -9,7 +9,7 @@ import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
 import { parseBearerChallenge } from '../http/www-authenticate.js'
 import { parseHttpUrl } from '../internal/url.js'
-import { decodeJwt } from '../kernel/jws.js'
+import { decodeJws } from '../kernel/jws.js'
 import type { TokenValidationConfigInit } from '../validation/config.js'
 import { validateProviderJwt } from '../validation/provider-jwt.js'
 
@@ -236,7 +236,7 @@ async function verifySigned(
     )
   }
   try {
-    const header = decodeJwt(jwt).header
+    const header = decodeJws(jwt).header
     return await validateProviderJwt(
       jwt,
       header,

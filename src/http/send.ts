@@ -135,7 +135,14 @@ async function readCapped(
     }
     chunks.push(value)
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
+  if (chunks.length === 1) return chunks[0]!
+  const body = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body
 }
 
 function retryDelay(result: Response | RequestFailure, attempt: number): number | undefined {

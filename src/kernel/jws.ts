@@ -1,8 +1,10 @@
 /**
- * Splitting and decoding a compact JWS (RFC 7515 §7.1) without trusting any of it yet.
+ * The one compact-JWS decoder (RFC 7515 §7.1): split, decode and parse a JWS without trusting
+ * any of it yet. Every JWT the library reads (access tokens, ID tokens, logout tokens, DPoP
+ * proofs, signed UserInfo, JARM responses, JWT introspection responses) starts here.
  */
 import { TokenValidationError } from '../errors.js'
-import { decodeBase64url } from '../internal/base64url.js'
+import { decodeBase64urlText, isBase64url } from './encoding.js'
 
 /** The JOSE header members validation reads (RFC 7515 §4.1); the rest stays available. */
 export interface JwtHeader {
@@ -37,21 +39,26 @@ export interface Claims {
   readonly [claim: string]: unknown
 }
 
-export interface DecodedJwt {
+/** A decoded (not yet verified) compact JWS. */
+export interface DecodedJws {
   readonly header: JwtHeader
   readonly claims: Claims
   /** `BASE64URL(header) || '.' || BASE64URL(payload)`: what the signature covers. */
   readonly signingInput: string
+  /** The encoded header, the key of the header cache. */
+  readonly encodedHeader: string
   /** The signature segment as sent (base64url); decoded only when a key is tried. */
   readonly signaturePart: string
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/
-const HEADER_CACHE_LIMIT = 1000
+/** Headers longer than this (encoded) are never cached: a provider's are ~100 characters. */
+const CACHEABLE_HEADER_LENGTH = 1024
+const HEADER_CACHE_ENTRIES = 256
 /**
- * Parsed headers by their encoded form. A provider signs every token with the same few headers,
- * so this saves a decode and a JSON parse per token; it is cleared when full so forged headers
- * cannot grow it.
+ * Parsed headers of tokens that verified, by their encoded form. A provider signs every token
+ * with the same few headers, so this saves a decode and a JSON parse per token. Only headers of
+ * verified tokens enter it (see {@link rememberHeader}), and only short ones, so forged tokens
+ * can neither fill it nor pin memory: at most 256 KB, whatever arrives.
  */
 const headerCache = new Map<string, JwtHeader>()
 
@@ -61,9 +68,10 @@ function malformed(message: string, cause?: unknown): TokenValidationError {
 
 /**
  * Decodes a compact JWS. Throws `malformed` for anything that is not three base64url segments
- * with a JSON-object header and payload, `alg_none` for an unsigned token.
+ * with a JSON-object header and payload. `alg` must be a string; what it names is checked by the
+ * verify path.
  */
-export function decodeJwt(token: unknown): DecodedJwt {
+export function decodeJws(token: unknown): DecodedJws {
   if (typeof token !== 'string' || token.length === 0) {
     throw malformed('the token is not a non-empty string')
   }
@@ -71,56 +79,78 @@ export function decodeJwt(token: unknown): DecodedJwt {
   const second = first === -1 ? -1 : token.indexOf('.', first + 1)
   if (second === -1 || token.indexOf('.', second + 1) !== -1) {
     throw malformed(
-      token.split('.').length === 5
-        ? 'the token is a JWE (encrypted); only signed JWTs are supported'
+      countDots(token) === 4
+        ? 'the token is a JWE (encrypted); decrypt it first or use a signed JWT'
         : 'the token is not a compact JWS (three dot-separated segments)',
     )
   }
-  const header = decodeHeader(token.slice(0, first))
-  // The payload is decoded leniently: the signature covers its exact text, so a payload that is
-  // not canonical base64url cannot pass verification unless its issuer signed it that way.
-  let claims: unknown
-  try {
-    claims = JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64url').toString('utf8'))
-  } catch (error) {
-    throw malformed('the token payload is not JSON', error)
-  }
-  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
-    throw malformed('the token payload is not a JSON object')
-  }
+  const encodedHeader = token.slice(0, first)
+  const header = headerCache.get(encodedHeader) ?? decodeHeader(encodedHeader)
+  const claims = parseObject(token.slice(first + 1, second), 'payload')
   const signaturePart = token.slice(second + 1)
-  if (!BASE64URL.test(signaturePart)) throw malformed('the token signature is not base64url')
-  return { header, claims: claims as Claims, signingInput: token.slice(0, second), signaturePart }
+  if (!isBase64url(signaturePart)) throw malformed('the token signature is not base64url')
+  return {
+    header,
+    claims: claims as Claims,
+    signingInput: token.slice(0, second),
+    encodedHeader,
+    signaturePart,
+  }
+}
+
+/** Counts the dots of a string (stops at 5: only "3 segments" and "5 segments" matter). */
+function countDots(token: string): number {
+  let count = 0
+  for (let at = token.indexOf('.'); at !== -1 && count < 5; at = token.indexOf('.', at + 1)) {
+    count++
+  }
+  return count
+}
+
+/** Remembers the header of a token that verified, so the next token with it skips a parse. */
+export function rememberHeader(jws: DecodedJws): void {
+  if (jws.encodedHeader.length > CACHEABLE_HEADER_LENGTH || headerCache.has(jws.encodedHeader)) {
+    return
+  }
+  if (headerCache.size >= HEADER_CACHE_ENTRIES) {
+    headerCache.delete(headerCache.keys().next().value as string)
+  }
+  headerCache.set(jws.encodedHeader, jws.header)
+}
+
+function parseObject(encoded: string, part: 'header' | 'payload'): Record<string, unknown> {
+  // Strict on every runtime: only the base64url alphabet, no padding (Node's own decoder would
+  // skip anything else; the Web one would throw).
+  const text = decodeBase64urlText(encoded)
+  if (text === undefined) throw malformed(`the token ${part} is not base64url`)
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw malformed(`the token ${part} is not JSON`, error)
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw malformed(`the token ${part} is not a JSON object`)
+  }
+  return value as Record<string, unknown>
 }
 
 function decodeHeader(encoded: string): JwtHeader {
-  const cached = headerCache.get(encoded)
-  if (cached) return cached
-  const bytes = decodeBase64url(encoded)
-  if (bytes === undefined) throw malformed('the token header is not base64url')
-  let header: unknown
-  try {
-    header = JSON.parse(bytes.toString('utf8'))
-  } catch (error) {
-    throw malformed('the token header is not JSON', error)
-  }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
-    throw malformed('the token header is not a JSON object')
-  }
-  const { alg, kid, typ, crit } = header as Record<string, unknown>
+  const header = parseObject(encoded, 'header')
+  const { alg, kid, typ, crit } = header
   if (typeof alg !== 'string') throw malformed('the token header has no "alg"')
-  if (kid !== undefined && typeof kid !== 'string')
+  if (kid !== undefined && typeof kid !== 'string') {
     throw malformed('the token "kid" is not a string')
-  if (typ !== undefined && typeof typ !== 'string')
+  }
+  if (typ !== undefined && typeof typ !== 'string') {
     throw malformed('the token "typ" is not a string')
+  }
   if (crit !== undefined) {
     // RFC 7515 §4.1.11: a recipient must reject a token whose critical extensions it does not
     // understand, and we implement none.
     throw malformed(
-      `the token names critical header extensions we do not support: ${JSON.stringify(crit)}`,
+      `the token names critical header extensions we do not support: ${JSON.stringify(crit).slice(0, 100)}`,
     )
   }
-  if (headerCache.size >= HEADER_CACHE_LIMIT) headerCache.clear()
-  headerCache.set(encoded, Object.freeze(header) as JwtHeader)
-  return header as JwtHeader
+  return Object.freeze(header) as JwtHeader
 }

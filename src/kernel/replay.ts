@@ -1,67 +1,63 @@
 /**
- * A small, bounded, in-memory memory of DPoP proof `jti`s, for resource servers (RFC 9449 §11.1).
+ * The one in-memory replay memory, behind the default replay checks of DPoP proofs
+ * (RFC 9449 §11.1) and back-channel logout tokens (Back-Channel Logout 1.0 §2.6).
+ *
+ * Bounded in entries. When full, the oldest entry is dropped, and a *floor* rises to the moment
+ * it would have been remembered until: from then on any token that would expire no later than
+ * that floor is refused as possibly replayed, because the memory that could prove otherwise is
+ * gone. So a flood of fresh tokens (one client's, or many clients') can never evict a captured
+ * token's entry and then replay it: at worst it shortens the window in which old-but-valid
+ * tokens are accepted. Fresh tokens keep passing.
  */
 
-/** What a replay check learns about a proof besides its `jti`. */
-export interface DpopReplayContext {
-  /** The thumbprint of the proof's key: `jti`s are unique per key, not across clients. */
-  readonly jkt: string
-  /** Until when (seconds since the epoch) the proof could be accepted: remember it that long. */
-  readonly until: number
-}
+/** The answer of a replay memory. */
+export type ReplayVerdict = 'fresh' | 'replayed' | 'evicted'
 
-/**
- * Decides whether a proof was seen before, and remembers it if not: `true` means replayed.
- * Runs only for proofs that passed every other check.
- */
-export type DpopReplayCheck = (
-  jti: string,
-  context: DpopReplayContext,
-) => boolean | Promise<boolean>
-
-/** Options of {@link createDpopReplayCache}. */
-export interface DpopReplayCacheOptions {
-  /** At most this many proofs are remembered (default 10 000). */
-  maxEntries?: number | undefined
+/** Options of {@link createReplayMemory}. */
+export interface ReplayMemoryOptions {
+  /** At most this many identifiers are remembered (default 10 000). */
+  readonly maxEntries?: number | undefined
   /** The clock in milliseconds (tests). */
-  now?: (() => number) | undefined
+  readonly now?: (() => number) | undefined
 }
 
 /**
- * Creates an in-memory replay check for DPoP proofs: a `jti` already seen with the same key
- * (while its proof could still be accepted) is a replay; otherwise it is remembered until then.
+ * Remembers `id` until `until` (seconds since the epoch). Answers `'replayed'` for an id still
+ * remembered, `'evicted'` for a token that expires no later than what the memory had to forget,
+ * else remembers it and answers `'fresh'`.
+ */
+export type ReplayMemory = (id: string, until: number) => ReplayVerdict
+
+/**
+ * Creates a bounded replay memory.
  *
- * Bounded: past `maxEntries`, expired entries are dropped first, then the oldest. It protects
- * one process only: behind a load balancer, use a check backed by a shared store (for example
- * Redis `SET dpop:<jkt>:<jti> 1 NX EXAT <until>`: a replay when it answers nil).
- *
- * @example
- * ```ts
- * const isReplay = createDpopReplayCache({ maxEntries: 100_000 })
- * await validateDpopProof(proof, { htm: 'GET', htu, accessToken, expectedJkt, isReplay })
- * ```
- * @see RFC 9449 §11.1 (DPoP proof replay)
  * @throws TypeError for a `maxEntries` that is not a positive integer.
  */
-export function createDpopReplayCache(options: DpopReplayCacheOptions = {}): DpopReplayCheck {
+export function createReplayMemory(options: ReplayMemoryOptions = {}): ReplayMemory {
   const maxEntries = options.maxEntries ?? 10_000
   if (!(Number.isInteger(maxEntries) && maxEntries > 0)) {
     throw new TypeError('maxEntries must be a positive integer')
   }
   const now = options.now ?? Date.now
   const seen = new Map<string, number>()
+  let floor = Number.NEGATIVE_INFINITY
 
-  return (jti, { jkt, until }) => {
+  return (id, until) => {
     const nowSeconds = now() / 1000
-    const key = `${jkt}:${jti}`
-    const remembered = seen.get(key)
-    if (remembered !== undefined && remembered >= nowSeconds) return true
-    if (remembered !== undefined) seen.delete(key)
+    const remembered = seen.get(id)
+    if (remembered !== undefined && remembered >= nowSeconds) return 'replayed'
+    if (remembered !== undefined) seen.delete(id)
+    if (until <= floor) return 'evicted'
     if (seen.size >= maxEntries) {
       for (const [entry, expiry] of seen) if (expiry < nowSeconds) seen.delete(entry)
-      if (seen.size >= maxEntries) seen.delete(seen.keys().next().value as string)
+      while (seen.size >= maxEntries) {
+        const [oldest, expiry] = seen.entries().next().value as [string, number]
+        seen.delete(oldest)
+        if (expiry > floor) floor = expiry
+      }
+      if (until <= floor) return 'evicted'
     }
-    seen.set(key, until)
-    return false
+    seen.set(id, until)
+    return 'fresh'
   }
 }

@@ -1,23 +1,23 @@
 /**
- * Choosing the keys a token may be verified with, and verifying its signature with
- * `node:crypto`: synchronously when validations run one at a time (no thread hop), on the libuv
- * thread pool when several are in flight (so every core works).
+ * The one verify path: is the algorithm acceptable, is the signature well formed for it, and
+ * does one of the candidate keys accept it. The platform work happens in the crypto backend; on
+ * Node.js synchronously when a validation runs alone (no thread hop), on the libuv thread pool
+ * when several are in flight (so every core works).
  */
-import { createHmac, verify } from 'node:crypto'
+import { backend } from '#crypto-backend'
 import { TokenValidationError } from '../errors.js'
 import { quote } from '../internal/quote.js'
-import type { KeySet, VerificationKey, VerifyKey } from '../jwks/key-set.js'
-import { ALGORITHMS } from './algorithms.js'
-import type { DecodedJwt } from './jws.js'
-
-/** A key selection: the keys to try, or why there are none. */
-export type Selection = readonly VerificationKey[] | 'kid' | 'alg'
+import { algorithmSpec } from './algorithms.js'
+import { decodedLength, isCanonicalBase64url } from './encoding.js'
+import type { DecodedJws } from './jws.js'
+import type { VerificationKey } from './keys.js'
 
 /**
- * Checks `alg` against what we support and the caller allows, before any key is looked at.
+ * Checks `alg` against what we support and the caller allows, before any key is looked at:
+ * `none` is `alg_none`, anything unknown or not allowed `unsupported_alg`.
  */
 export function checkAlgorithm(alg: string, allowed: readonly string[] | undefined): void {
-  if (ALGORITHMS[alg] === undefined) {
+  if (algorithmSpec(alg) === undefined) {
     if (alg.toLowerCase() === 'none') {
       throw new TokenValidationError(
         'alg_none',
@@ -37,30 +37,7 @@ export function checkAlgorithm(alg: string, allowed: readonly string[] | undefin
   }
 }
 
-/**
- * The keys of `keySet` that may verify this token: those with its `kid` (all of them when several
- * share it) or, without a `kid`, every key; kept only if they fit the algorithm. Keys without a
- * `kid` stay candidates for a token with one, since some providers omit key ids.
- */
-export function selectKeys(keySet: KeySet, kid: string | undefined, alg: string): Selection {
-  let pool: readonly VerificationKey[]
-  if (kid === undefined || keySet.single) {
-    pool = keySet.keys
-  } else {
-    pool = keySet.byKid.get(kid) ?? keySet.anonymous
-    if (pool.length === 0) return 'kid'
-  }
-  // Usually every key in the pool fits: return it as is, without allocating.
-  for (const key of pool) {
-    if (!key.verifyKeys.has(alg)) {
-      const fitting = pool.filter((candidate) => candidate.verifyKeys.has(alg))
-      return fitting.length > 0 ? fitting : 'alg'
-    }
-  }
-  return pool.length > 0 ? pool : 'alg'
-}
-
-/** Validations currently in progress; above one, signatures go to the thread pool. */
+/** Validations currently in progress; above one, asymmetric signatures go to the thread pool. */
 let inFlight = 0
 
 export function enterValidation(): void {
@@ -71,125 +48,68 @@ export function leaveValidation(): void {
   inFlight--
 }
 
-/** True when the algorithm is verified on the thread pool under load (every asymmetric one). */
-export function isAsymmetric(alg: string): boolean {
-  return ALGORITHMS[alg]?.family !== 'oct'
-}
-
 /** True when other validations are in progress, so the thread pool should take this one. */
 export function busy(): boolean {
   return inFlight > 1
 }
 
+/** True for the algorithms the thread pool may take (every asymmetric one). */
+export function isAsymmetric(alg: string): boolean {
+  const spec = algorithmSpec(alg)
+  return spec !== undefined && spec.kty !== 'oct'
+}
+
 /**
- * Verifies the signature on this thread with the first candidate key that accepts it, and returns
- * that key; throws `signature` when none does.
+ * Verifies the signature with the first candidate key that accepts it, and returns that key;
+ * throws `malformed` for a signature that is not canonical base64url and `signature` when its
+ * length is wrong for the algorithm (RFC 8017 §8.1.2: an RSA signature is exactly k octets) or
+ * no key accepts it. `pool` puts asymmetric work on Node's thread pool (ignored elsewhere).
  */
-export function verifyNow(
-  jwt: DecodedJwt,
+export function verifySignature(
+  jws: DecodedJws,
   alg: string,
   keys: readonly VerificationKey[],
-): VerificationKey {
-  const spec = ALGORITHMS[alg]!
-  if (spec.family === 'oct') {
-    for (const key of keys) {
-      if (hmacMatches(spec.hash!, key, jwt.signingInput, jwt.signaturePart)) return key
-    }
-  } else {
-    // Synchronous, so the bytes can live in reused scratch buffers instead of two fresh ones.
-    const signature = decodeSignature(jwt, alg, spec.signatureLength, signatureScratch)
-    const data = latin1Bytes(jwt.signingInput)
-    for (const key of keys) {
-      if (verifySync(spec.hash, data, key.verifyKeys.get(alg)!, signature)) return key
-    }
-  }
-  throw signatureError(alg, keys)
-}
-
-/** Scratch space for the synchronous path (never held across an await). */
-const SCRATCH_LIMIT = 16 * 1024
-let dataScratch = Buffer.allocUnsafeSlow(4096)
-const signatureScratch = Buffer.allocUnsafeSlow(1024)
-
-/** The signing input as bytes, in the scratch buffer when it fits. */
-function latin1Bytes(text: string): Buffer {
-  if (text.length > SCRATCH_LIMIT) return Buffer.from(text, 'latin1')
-  if (text.length > dataScratch.length) dataScratch = Buffer.allocUnsafeSlow(SCRATCH_LIMIT)
-  return dataScratch.subarray(0, dataScratch.write(text, 0, 'latin1'))
-}
-
-/**
- * Like {@link verifyNow}, on the libuv thread pool (asymmetric algorithms only). One promise for
- * the whole attempt: the keys are tried one after another from the completion callbacks.
- */
-export function verifyOnPool(
-  jwt: DecodedJwt,
-  alg: string,
-  keys: readonly VerificationKey[],
-): Promise<VerificationKey> {
-  const spec = ALGORITHMS[alg]!
-  const signature = decodeSignature(jwt, alg, spec.signatureLength)
-  const data = Buffer.from(jwt.signingInput, 'latin1')
-  return new Promise((resolve, reject) => {
-    let index = 0
-    const tryNext = (): void => {
-      const key = keys[index++]
-      if (key === undefined) {
-        reject(signatureError(alg, keys))
-        return
-      }
-      verify(spec.hash, data, key.verifyKeys.get(alg)!, signature, (error, valid) => {
-        if (!error && valid) resolve(key)
-        else tryNext()
-      })
-    }
-    tryNext()
-  })
-}
-
-/**
- * The signature bytes. Only the canonical base64url spelling is accepted: Node's decoder ignores
- * the unused low bits of the last character, and a token that could be re-spelled and still
- * verify would slip past anything keyed on the token string, such as a list of revoked token
- * hashes. (decodeJwt has already checked the alphabet.)
- */
-function decodeSignature(
-  jwt: DecodedJwt,
-  alg: string,
-  length: number | undefined,
-  scratch?: Buffer,
-): Buffer {
-  const text = jwt.signaturePart
-  const spare = SPARE_BITS[text.length % 4]!
-  if (
-    spare < 0 ||
-    (spare > 0 && (BASE64URL_VALUE[text.charCodeAt(text.length - 1)]! & ((1 << spare) - 1)) !== 0)
-  ) {
+  pool: boolean,
+): VerificationKey | Promise<VerificationKey> {
+  const spec = algorithmSpec(alg)!
+  const signature = jws.signaturePart
+  if (!isCanonicalBase64url(signature)) {
+    // A MAC has one spelling: a re-spelled one simply does not match (and Web Crypto, which
+    // compares decoded bytes, must not get the chance to say otherwise).
+    if (spec.kty === 'oct') throw keyAt(-1, alg, keys)
     throw new TokenValidationError('malformed', 'the token signature is not canonical base64url')
   }
-  const signature =
-    scratch !== undefined && text.length <= (scratch.length * 4) / 3
-      ? scratch.subarray(0, scratch.write(text, 0, 'base64url'))
-      : Buffer.from(text, 'base64url')
-  if (length !== undefined && signature.length !== length) {
+  const length = decodedLength(signature)
+  if (spec.signatureLength !== undefined && length !== spec.signatureLength) {
     throw new TokenValidationError('signature', `the ${alg} signature has the wrong length`)
   }
-  return signature
+  let candidates = keys
+  for (const key of keys) {
+    if (key.signatureLength !== undefined && key.signatureLength !== length) {
+      // Usually every key fits; only then allocate the filtered list.
+      candidates = keys.filter(
+        (k) => k.signatureLength === undefined || k.signatureLength === length,
+      )
+      if (candidates.length === 0) {
+        throw new TokenValidationError('signature', `the ${alg} signature has the wrong length`)
+      }
+      break
+    }
+  }
+  const found = backend.verify(
+    alg,
+    candidates,
+    jws.signingInput,
+    signature,
+    pool && spec.kty !== 'oct',
+  )
+  if (typeof found === 'number') return keyAt(found, alg, candidates)
+  return found.then((index) => keyAt(index, alg, candidates))
 }
 
-/** Unused low bits in the last character, by length modulo 4 (-1: no valid length). */
-const SPARE_BITS = [0, -1, 4, 2] as const
-
-/** The 6-bit value of each base64url character, by char code. */
-const BASE64URL_VALUE: readonly number[] = (() => {
-  const values: number[] = []
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-  for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i
-  return values
-})()
-
-function signatureError(alg: string, keys: readonly VerificationKey[]): TokenValidationError {
-  return new TokenValidationError(
+function keyAt(index: number, alg: string, keys: readonly VerificationKey[]): VerificationKey {
+  if (index >= 0) return keys[index]!
+  throw new TokenValidationError(
     'signature',
     keys.length === 1
       ? `the ${alg} signature does not verify with key ${keyName(keys[0]!)}`
@@ -197,33 +117,6 @@ function signatureError(alg: string, keys: readonly VerificationKey[]): TokenVal
   )
 }
 
-function verifySync(hash: string | null, data: Buffer, key: VerifyKey, signature: Buffer): boolean {
-  try {
-    return verify(hash, data, key, signature)
-  } catch {
-    return false
-  }
-}
-
-/**
- * Compares the HMAC as base64url text: the MAC's own encoding is canonical, so a re-spelled
- * signature never matches. The comparison runs over every character whatever the mismatch.
- */
-function hmacMatches(
-  hash: string,
-  key: VerificationKey,
-  input: string,
-  signature: string,
-): boolean {
-  const expected = createHmac(hash, key.keyObject).update(input).digest('base64url')
-  if (expected.length !== signature.length) return false
-  let difference = 0
-  for (let i = 0; i < expected.length; i++) {
-    difference |= expected.charCodeAt(i) ^ signature.charCodeAt(i)
-  }
-  return difference === 0
-}
-
 function keyName(key: VerificationKey): string {
-  return key.kid === undefined ? `(no kid, ${key.family})` : `"${key.kid}"`
+  return key.kid === undefined ? `(no kid, ${key.kty})` : quote(key.kid)
 }

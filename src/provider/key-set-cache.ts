@@ -26,7 +26,7 @@ function loader(cache: ProviderCache, jwksUri: string, network: NetworkOptions) 
     const ttlMs = cache.ttlMs(response.headers)
     const jwks = await processJwksResponse(response)
     if (!jwks.isSuccessful) return jwks
-    const keySet = importKeySet(jwks, { allowSymmetric: false })
+    const keySet = await importKeySet(jwks, { allowSymmetric: false })
     if (keySet.keys.length === 0) {
       return failure(
         'invalid_response',

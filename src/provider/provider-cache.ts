@@ -5,12 +5,12 @@
  * what it fetches with every process using that store.
  */
 
-import { createHash } from 'node:crypto'
 import { RefreshingCache, type SharedLayer } from '../cache/refreshing-cache.js'
 import type { CacheStore } from '../cache/store.js'
-import type { DiscoverySuccess } from '../discovery/get-discovery-document.js'
+import type { DiscoverySuccess } from '../discovery/fetch-document.js'
 import type { RequestFailure } from '../http/result.js'
 import { importKeySet, type JsonWebKeySet, type KeySet } from '../jwks/key-set.js'
+import { hashKey } from '../kernel/digest.js'
 
 /** What happened in the cache, for metrics and logs (never contains a token). */
 export interface ProviderCacheEvent {
@@ -94,7 +94,14 @@ export class ProviderCache {
     const onEvent = options.onEvent
     const stale = (kind: 'discovery' | 'jwks') =>
       onEvent &&
-      ((url: string, error: RequestFailure) => onEvent({ type: 'stale_served', kind, url, error }))
+      ((url: string, error: RequestFailure) => {
+        try {
+          onEvent({ type: 'stale_served', kind, url, error })
+        } catch {
+          // An observer that throws must not turn an outage we survive into a crash (this runs
+          // inside a background refresh, where nobody would catch it).
+        }
+      })
     const store = options.store
     this.discovery = new RefreshingCache<DiscoverySuccess>({
       ...common,
@@ -133,7 +140,7 @@ export class ProviderCache {
 }
 
 function storeKey(kind: string, key: string): string {
-  return `${kind}:${createHash('sha256').update(key).digest('base64url')}`
+  return `${kind}:${hashKey(key)}`
 }
 
 /** Discovery documents are shared as the checked document (plain JSON). */
@@ -157,10 +164,10 @@ function sharedKeySets(store: CacheStore): SharedLayer<KeySet> {
     store,
     key: (key) => storeKey('jwks', key),
     encode: (loaded) => loaded.shared,
-    decode: (shared) => {
+    decode: async (shared) => {
       const jwks = shared as JsonWebKeySet | null
       if (jwks === null || typeof jwks !== 'object' || !Array.isArray(jwks.keys)) return undefined
-      const keySet = importKeySet(jwks, { allowSymmetric: false })
+      const keySet = await importKeySet(jwks, { allowSymmetric: false })
       return keySet.keys.length > 0 ? keySet : undefined
     },
   }

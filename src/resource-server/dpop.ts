@@ -8,13 +8,13 @@ import { DPOP_ALGORITHMS, type DpopAlgorithm } from '../dpop/keys.js'
 import type { DpopNonceSource } from '../dpop/server-nonces.js'
 import { ConfigurationError, TokenValidationError } from '../errors.js'
 import type { Claims } from '../kernel/jws.js'
-import { createDpopReplayCache, type DpopReplayCheck } from '../kernel/replay.js'
 import {
   DEFAULT_LEEWAY_SECONDS,
   DEFAULT_MAX_AGE_SECONDS,
   type ValidatedDpopProof,
   validateDpopProof,
 } from '../validation/dpop-proof.js'
+import { createDpopReplayCache, type DpopReplayCheck } from '../validation/replay-checks.js'
 import type { BearerOutcome } from './authenticate.js'
 import type { BearerRefusal, DpopRefuser, Refuser } from './challenge.js'
 import {

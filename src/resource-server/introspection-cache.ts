@@ -3,7 +3,7 @@
  * entry never outlives the token's `exp`, nor a short cap (a revoked token is trusted at most that
  * long); the number of entries is bounded (least recently used goes first).
  */
-import { createHash } from 'node:crypto'
+import { hashKey } from '../kernel/digest.js'
 import type { Claims } from '../kernel/jws.js'
 
 /** Options of {@link IntrospectionCache}. */
@@ -64,7 +64,7 @@ export class IntrospectionCache {
 
   /** The key of a token: its SHA-256 hash, base64url. */
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url')
+    return hashKey(token)
   }
 
   /** The remembered answer for a token key from `endpoint`, if still fresh. */

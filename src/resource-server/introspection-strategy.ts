@@ -5,7 +5,6 @@
  */
 
 import type { ClientCredentials } from '../client-auth/methods.js'
-import { getDiscoveryDocument } from '../discovery/get-discovery-document.js'
 import type { DiscoveryPolicy } from '../discovery/policy.js'
 import { introspectToken } from '../endpoints/introspection.js'
 import {
@@ -16,9 +15,12 @@ import {
 } from '../errors.js'
 import { isUnavailable, type RequestFailure } from '../http/result.js'
 import { parseHttpUrl } from '../internal/url.js'
+import { checkClaims, checkedLeeway, checkedNow, claimError as fail } from '../kernel/claims.js'
 import type { Claims } from '../kernel/jws.js'
+import { getDiscoveryDocument } from '../provider/get-discovery-document.js'
 import { defaultProviderCache, type ProviderCache } from '../provider/provider-cache.js'
 import { DEFAULT_LEEWAY_SECONDS } from '../validation/config.js'
+import { runClaimsValidator } from '../validation/validate-token.js'
 import {
   IntrospectionCache,
   type IntrospectionCacheOptions,
@@ -52,7 +54,7 @@ export interface IntrospectionChecks {
   readonly leeway?: number | undefined
   readonly currentDate?: Date | undefined
   readonly verifyAud?: boolean | undefined
-  readonly claimsValidator?: ((claims: Claims) => void | Promise<void>) | undefined
+  readonly claimsValidator?: ((claims: Claims) => unknown) | undefined
   readonly discoDocAddress?: string | undefined
   readonly policy?: DiscoveryPolicy | undefined
   readonly providerCache?: ProviderCache | undefined
@@ -176,12 +178,11 @@ async function discover(
 function activeTokenCheck(
   checks: IntrospectionChecks,
 ): (claims: Claims, scheme: 'Bearer' | 'DPoP') => Promise<void> {
-  const leeway = checks.leeway ?? DEFAULT_LEEWAY_SECONDS
-  const audience = checks.verifyAud === false ? undefined : toList(checks.audience)
-  const issuers = toList(checks.issuer)
+  const leeway = checkedLeeway(checks.leeway, DEFAULT_LEEWAY_SECONDS)
+  const audience = checks.verifyAud === false ? undefined : checks.audience
+  const issuer = checks.issuer
   const validator = checks.claimsValidator
   return async (claims, scheme) => {
-    const now = (checks.currentDate?.getTime() ?? Date.now()) / 1000
     const tokenType = claims.token_type
     // RFC 9449 §6.2: a DPoP-bound token introspects as token_type DPoP; it is acceptable only
     // with its proof (a DPoP request), and the binding is checked by the caller.
@@ -189,52 +190,19 @@ function activeTokenCheck(
     if (typeof tokenType === 'string' && !accepted.includes(tokenType.toLowerCase())) {
       throw fail('token_type', `the token is a ${tokenType} token, not a ${scheme} access token`)
     }
-    if (typeof claims.exp === 'number' && now - leeway >= claims.exp) {
-      throw fail('exp', `the token expired ${Math.round(now - claims.exp)} s ago`)
-    }
-    if (typeof claims.nbf === 'number' && now + leeway < claims.nbf) {
-      throw fail('nbf', `the token is not valid for another ${Math.round(claims.nbf - now)} s`)
-    }
-    if (audience !== undefined) {
-      const aud = claims.aud
-      const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
-      if (!values.some((value) => audience.includes(value))) {
-        throw fail(
-          'aud',
-          aud === undefined
-            ? `the introspection answer has no "aud" (expected ${audience.join(' or ')})`
-            : `audience mismatch: expected ${audience.join(' or ')}, the token has ${JSON.stringify(aud)}`,
-        )
-      }
-    }
-    if (issuers !== undefined && typeof claims.iss === 'string' && !issuers.includes(claims.iss)) {
-      throw fail(
-        'iss',
-        `issuer mismatch: expected ${issuers.join(' or ')}, the token has ${claims.iss}`,
-      )
-    }
-    if (validator !== undefined) {
-      try {
-        await validator(claims)
-      } catch (error) {
-        const claim = error instanceof TokenValidationError ? error.claim : undefined
-        throw new TokenValidationError(
-          'claim_validation',
-          `claimsValidator rejected the token: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error, ...(claim === undefined ? {} : { claim }) },
-        )
-      }
-    }
+    // RFC 7662 §2.2: every member but `active` is optional, so only what is there is checked
+    // (an absent `iss` passes), except the audience this API requires.
+    checkClaims(claims, {
+      now: checkedNow(checks.currentDate),
+      leeway,
+      issuer,
+      issuerOptional: true,
+      audience,
+      verifyIat: false,
+      what: 'the introspection answer',
+    })
+    if (validator !== undefined) await runClaimsValidator(validator, claims)
   }
-}
-
-function toList(value: string | readonly string[] | undefined): readonly string[] | undefined {
-  if (value === undefined) return undefined
-  return typeof value === 'string' ? [value] : value
-}
-
-function fail(claim: string, message: string): TokenValidationError {
-  return new TokenValidationError('claim_validation', message, { claim })
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { DiscoveryPolicy } from '../discovery/policy.js'
 import { TokenValidationError } from '../errors.js'
 import { parseHttpUrl } from '../internal/url.js'
-import { type Claims, decodeJwt } from '../kernel/jws.js'
+import { type Claims, decodeJws } from '../kernel/jws.js'
 import type { TokenValidationConfigInit } from '../validation/config.js'
 import { validateToken } from '../validation/validate-token.js'
 
@@ -90,7 +90,7 @@ export function createIssuerValidator(
   }
 
   return async (token) => {
-    const iss = decodeJwt(token).claims.iss
+    const iss = decodeJws(token).claims.iss
     if (typeof iss !== 'string') {
       throw new TokenValidationError('claim_validation', 'the token has no "iss" claim', {
         claim: 'iss',

@@ -2,9 +2,10 @@
  * The cache key of a client-credentials request: every parameter that changes the token it
  * yields, hashed. Two requests share a token exactly when they would get the same one.
  */
-import { createHash } from 'node:crypto'
+
 import { defaultMethod } from '../client-auth/methods.js'
 import { parseHttpUrl } from '../internal/url.js'
+import { hashKey } from '../kernel/digest.js'
 import type { ClientCredentialsTokenRequestInit } from '../token/client-credentials.js'
 
 /**
@@ -47,5 +48,5 @@ export function tokenCacheKey(request: ClientCredentialsTokenRequestInit): strin
     // without DPoP, so the keys of bearer tokens stay what they were.
     ...(dpop === undefined ? [] : [{ jkt: dpop.thumbprint }]),
   ])
-  return `token:${createHash('sha256').update(material).digest('base64url')}`
+  return `token:${hashKey(material)}`
 }

@@ -2,6 +2,8 @@
  * A token as the manager keeps it: the access token with absolute issue and expiry instants, and
  * its serialized form in a shared store.
  */
+
+import { decodeBase64urlText } from '../kernel/encoding.js'
 import type { TokenSet } from '../token/token-response.js'
 
 /** A token with absolute instants, as kept in memory and (serialized) in the store. */
@@ -46,7 +48,7 @@ function jwtExpiry(accessToken: string): number | undefined {
   const payload = accessToken.split('.')[1]
   if (payload === undefined) return undefined
   try {
-    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp?: unknown }).exp
+    const exp = (JSON.parse(decodeBase64urlText(payload) ?? '') as { exp?: unknown }).exp
     return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined
   } catch {
     return undefined

@@ -2,8 +2,9 @@
  * Single-flight refresh: one refresh request per refresh token at a time, shared by every
  * caller, so refresh-token rotation does not turn concurrent refreshes into `invalid_grant`.
  */
-import { createHash } from 'node:crypto'
+
 import { raceSignal } from '../internal/abort.js'
+import { hashKey } from '../kernel/digest.js'
 import { type RefreshTokenRequestInit, requestRefreshToken } from './refresh.js'
 import type { TokenResponse } from './token-response.js'
 
@@ -63,9 +64,9 @@ export function createSingleFlightRefresh(
       throw new TypeError('refreshToken is required')
     }
     // A digest, so that the maps hold no refresh token as a key.
-    const key = createHash('sha256')
-      .update(`${request.address ?? ''}\n${request.clientId ?? ''}\n${request.refreshToken}`)
-      .digest('base64url')
+    const key = hashKey(
+      `${request.address ?? ''}\n${request.clientId ?? ''}\n${request.refreshToken}`,
+    )
 
     const remembered = recent.get(key)
     if (remembered !== undefined) {

@@ -1,10 +1,9 @@
 /**
  * What `validateToken` checks, and against what.
  */
-import type { KeyObject } from 'node:crypto'
 import type { DiscoveryPolicy } from '../discovery/policy.js'
-import type { JsonWebKey, JsonWebKeySet } from '../jwks/key-set.js'
 import type { Claims } from '../kernel/jws.js'
+import type { JsonWebKey, JsonWebKeySet, KeyObject } from '../kernel/types.js'
 import type { ProviderCache } from '../provider/provider-cache.js'
 import type { VerifiedTokenCache } from './verified-token-cache.js'
 
@@ -50,7 +49,10 @@ export interface TokenValidationConfigInit {
   issuer?: string | readonly string[] | undefined
   /** Allowed algorithms; default: every asymmetric algorithm the key supports. */
   algorithms?: readonly string[] | undefined
-  /** Clock tolerance in seconds for `exp`, `nbf` and `iat` (default 5). */
+  /**
+   * Clock tolerance in seconds for `exp`, `nbf` and `iat` (default 5; 0 to 86 400). Anything else,
+   * `NaN` included, is a `TypeError`: it would silently turn the time checks off.
+   */
   leeway?: number | undefined
   /** The expected `sub`. */
   subject?: string | undefined
@@ -64,10 +66,13 @@ export interface TokenValidationConfigInit {
    * passes.
    */
   typ?: string | readonly string[] | undefined
-  /** Validate as of this instant (tests, spec vectors); default: now. */
+  /** Validate as of this instant (tests, spec vectors); default: now. An invalid `Date` is a `TypeError`. */
   currentDate?: Date | undefined
-  /** Extra checks, awaited; a throw or rejection rejects the token (`claim_validation`). */
-  claimsValidator?: ((claims: Claims) => void | Promise<void>) | undefined
+  /**
+   * Extra checks, awaited; a throw, a rejection or a `false` result rejects the token
+   * (`claim_validation`).
+   */
+  claimsValidator?: ((claims: Claims) => unknown) | undefined
   /** Switches for individual checks. */
   options?: ValidationOptions | undefined
   /** Discovery policy, in discovery mode. */

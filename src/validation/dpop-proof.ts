@@ -4,21 +4,21 @@
  * the public key in its own `jwk` header, for this request's method and URI, recent, with the
  * server's nonce when one is required, bound to the presented access token, and never seen before.
  */
-import { compactVerify, importJWK, type JWK } from 'jose'
 import { normalizeHtu } from '../dpop/htu.js'
-import {
-  DPOP_ALGORITHMS,
-  type DpopAlgorithm,
-  dpopThumbprint,
-  keyMismatch,
-  type PublicJwk,
-  publicMembers,
-} from '../dpop/keys.js'
+import { DPOP_ALGORITHMS, type DpopAlgorithm, type PublicJwk } from '../dpop/keys.js'
 import { DPOP_PROOF_TYPE, dpopAccessTokenHash } from '../dpop/proof.js'
-import { TokenValidationError, type TokenValidationErrorCode } from '../errors.js'
-import { decodeBase64url } from '../internal/base64url.js'
-import { quote } from '../internal/quote.js'
-import type { DpopReplayCheck } from '../kernel/replay.js'
+import { TokenValidationError } from '../errors.js'
+import { checkClaims, checkedLeeway, checkedNow, claimError } from '../kernel/claims.js'
+import { type DecodedJws, decodeJws } from '../kernel/jws.js'
+import {
+  hasPrivateMembers,
+  importVerificationKey,
+  jwkThumbprint,
+  publicMembers,
+} from '../kernel/keys.js'
+import { checkTyp } from '../kernel/typ.js'
+import { checkAlgorithm, verifySignature } from '../kernel/verify.js'
+import type { DpopReplayCheck } from './replay-checks.js'
 
 /** What {@link validateDpopProof} checks the proof against. */
 export interface DpopProofValidationOptions {
@@ -71,7 +71,6 @@ export const DEFAULT_MAX_AGE_SECONDS = 300
 /** The default `leeway` for a proof's `iat`. */
 export const DEFAULT_LEEWAY_SECONDS = 5
 const MAX_JTI_LENGTH = 256
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
 /**
  * Validates a DPoP proof (the value of the request's `DPoP` header) against the request it came
@@ -109,14 +108,21 @@ export async function validateDpopProof(
   options: DpopProofValidationOptions,
 ): Promise<ValidatedDpopProof> {
   const settings = checkOptions(options)
-  const { header, claims } = decodeProof(proof)
-  const alg = checkHeader(header, settings.algorithms)
-  const jwk = embeddedKey(header)
-  const key = await publicKey(jwk, alg)
-  await verifySignature(proof as string, key, alg)
-  const jkt = await dpopThumbprint(jwk)
-  const nowSeconds = Math.floor((settings.currentDate?.getTime() ?? Date.now()) / 1000)
-  const checked = await checkClaims(claims, settings, nowSeconds)
+  if (Array.isArray(proof) || (typeof proof === 'string' && proof.includes(','))) {
+    throw malformed('the request carries more than one DPoP proof')
+  }
+  if (typeof proof !== 'string' || proof.length === 0) {
+    throw malformed('the DPoP proof is missing')
+  }
+  const jws = decodeJws(proof)
+  checkTyp(jws.header, { accept: [DPOP_PROOF_TYPE] }, 'DPoP proof')
+  const alg = jws.header.alg
+  checkAlgorithm(alg, settings.algorithms)
+  const jwk = embeddedKey(jws.header)
+  await verifyWithEmbeddedKey(jws, jwk, alg)
+  const jkt = jwkThumbprint(jwk as unknown as Record<string, unknown>)
+  const now = Math.floor(settings.now)
+  const checked = await checkProofClaims(jws.claims, settings, now)
   if (settings.accessToken !== undefined) {
     if (checked.ath !== dpopAccessTokenHash(settings.accessToken)) {
       throw claimError('ath', 'the DPoP proof ath is not the hash of the presented access token')
@@ -131,11 +137,16 @@ export async function validateDpopProof(
       throw claimError('jti', 'the DPoP proof was used before (its jti was seen)')
     }
   }
-  return { header: { alg, typ: header.typ as string, jwk }, claims: checked, jkt }
+  return {
+    header: { alg: alg as DpopAlgorithm, typ: jws.header.typ as string, jwk },
+    claims: checked,
+    jkt,
+  }
 }
 
 interface Settings extends DpopProofValidationOptions {
   readonly htu: string
+  readonly now: number
   readonly maxAgeSeconds: number
   readonly leeway: number
   readonly algorithms: readonly DpopAlgorithm[]
@@ -151,13 +162,11 @@ function checkOptions(options: DpopProofValidationOptions): Settings {
   const htu = normalizeHtu(options.htu)
   if (htu === undefined) throw new TypeError('htu must be the absolute http(s) URI of the request')
   const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS
-  const leeway = options.leeway ?? DEFAULT_LEEWAY_SECONDS
+  const leeway = checkedLeeway(options.leeway, DEFAULT_LEEWAY_SECONDS)
   if (!(Number.isFinite(maxAgeSeconds) && maxAgeSeconds > 0)) {
     throw new TypeError('maxAgeSeconds must be a number of seconds > 0')
   }
-  if (!(Number.isFinite(leeway) && leeway >= 0)) {
-    throw new TypeError('leeway must be a number of seconds >= 0')
-  }
+  const now = checkedNow(options.currentDate)
   const algorithms = options.algorithms ?? DPOP_ALGORITHMS
   for (const alg of algorithms) {
     if (!DPOP_ALGORITHMS.includes(alg)) {
@@ -167,39 +176,20 @@ function checkOptions(options: DpopProofValidationOptions): Settings {
   if (options.accessToken !== undefined && typeof options.accessToken !== 'string') {
     throw new TypeError('accessToken must be a string')
   }
-  return { ...options, htu, maxAgeSeconds, leeway, algorithms }
-}
-
-interface DecodedProof {
-  readonly header: Record<string, unknown>
-  readonly claims: Record<string, unknown>
-}
-
-function decodeProof(proof: unknown): DecodedProof {
-  if (Array.isArray(proof) || (typeof proof === 'string' && proof.includes(','))) {
-    throw malformed('the request carries more than one DPoP proof')
-  }
-  if (typeof proof !== 'string' || proof.length === 0) {
-    throw malformed('the DPoP proof is missing')
-  }
-  const parts = proof.split('.')
-  if (parts.length !== 3) throw malformed('the DPoP proof is not a compact JWS')
-  return { header: jsonObject(parts[0]!, 'header'), claims: jsonObject(parts[1]!, 'payload') }
+  return { ...options, htu, now, maxAgeSeconds, leeway, algorithms }
 }
 
 /** The public key in the `jwk` header: present, public, and of a type DPoP signs with. */
-function embeddedKey(header: Record<string, unknown>): PublicJwk {
+function embeddedKey(header: Readonly<Record<string, unknown>>): PublicJwk {
   const jwk = header.jwk
   if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) {
     throw malformed('the DPoP proof header has no jwk (the public key that signed it)')
   }
-  for (const member of PRIVATE_MEMBERS) {
-    if (Object.hasOwn(jwk, member)) {
-      throw malformed('the DPoP proof jwk holds private key members; it must be a public key')
-    }
+  if (hasPrivateMembers(jwk)) {
+    throw malformed('the DPoP proof jwk holds private key members; it must be a public key')
   }
   try {
-    return publicMembers(jwk as JWK)
+    return publicMembers(jwk as Record<string, unknown>)
   } catch (cause) {
     throw new TokenValidationError(
       'malformed',
@@ -209,86 +199,32 @@ function embeddedKey(header: Record<string, unknown>): PublicJwk {
   }
 }
 
-function jsonObject(part: string, what: string): Record<string, unknown> {
-  const bytes = decodeBase64url(part)
-  let value: unknown
-  try {
-    value = bytes === undefined ? undefined : JSON.parse(bytes.toString('utf8'))
-  } catch {
-    value = undefined
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw malformed(`the DPoP proof ${what} is not a base64url JSON object`)
-  }
-  return value as Record<string, unknown>
-}
-
-function checkHeader(
-  header: Record<string, unknown>,
-  algorithms: readonly DpopAlgorithm[],
-): DpopAlgorithm {
-  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined
-  if (typ !== DPOP_PROOF_TYPE && typ !== `application/${DPOP_PROOF_TYPE}`) {
-    throw malformed('the DPoP proof typ is not "dpop+jwt"')
-  }
-  const alg = header.alg
-  if (typeof alg !== 'string') throw malformed('the DPoP proof header has no alg')
-  if (alg.toLowerCase() === 'none') {
-    throw new TokenValidationError('alg_none', 'the DPoP proof is unsigned (alg "none")')
-  }
-  if (!algorithms.includes(alg as DpopAlgorithm)) {
-    throw new TokenValidationError(
-      'unsupported_alg',
-      `the DPoP proof algorithm ${quote(alg)} is not accepted (accepted: ${algorithms.join(', ')}; never a symmetric one)`,
-    )
-  }
-  return alg as DpopAlgorithm
-}
-
-type VerificationKey = Awaited<ReturnType<typeof importJWK>>
-
-async function publicKey(jwk: PublicJwk, alg: DpopAlgorithm): Promise<VerificationKey> {
-  const mismatch = keyMismatch(alg, jwk)
-  if (mismatch !== undefined) {
-    throw new TokenValidationError('key_conversion', `the DPoP proof jwk is unusable: ${mismatch}`)
+/** Verifies the proof with the key in its own header (which must fit `alg`). */
+async function verifyWithEmbeddedKey(jws: DecodedJws, jwk: PublicJwk, alg: string): Promise<void> {
+  const key = await importVerificationKey({ ...jwk, alg }, { allowSymmetric: false })
+  if (typeof key === 'string') {
+    throw new TokenValidationError('key_conversion', `the DPoP proof jwk is unusable: ${key}`)
   }
   try {
-    return await importJWK({ ...jwk }, alg)
+    await verifySignature(jws, alg, [key], false)
   } catch (cause) {
-    throw new TokenValidationError('key_conversion', 'the DPoP proof jwk cannot be imported', {
-      cause,
-    })
+    if (cause instanceof TokenValidationError && cause.code === 'signature') {
+      throw new TokenValidationError(
+        'signature',
+        'the DPoP proof signature does not verify with its jwk',
+        { cause },
+      )
+    }
+    throw cause
   }
 }
 
-async function verifySignature(
-  proof: string,
-  key: VerificationKey,
-  alg: DpopAlgorithm,
-): Promise<void> {
-  try {
-    await compactVerify(proof, key, { algorithms: [alg] })
-  } catch (cause) {
-    const code: TokenValidationErrorCode =
-      (cause as { code?: unknown })?.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
-        ? 'signature'
-        : 'malformed'
-    throw new TokenValidationError(
-      code,
-      code === 'signature'
-        ? 'the DPoP proof signature does not verify with its jwk'
-        : 'the DPoP proof is not a valid JWS',
-      { cause },
-    )
-  }
-}
-
-async function checkClaims(
+async function checkProofClaims(
   claims: Record<string, unknown>,
   settings: Settings,
   now: number,
 ): Promise<DpopProofClaimsSet> {
-  const { jti, htm, htu, iat, nonce, ath } = claims
+  const { jti, htm, htu, nonce, ath } = claims
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
     throw claimError('jti', 'the DPoP proof has no jti (or one over 256 characters)')
   }
@@ -298,13 +234,13 @@ async function checkClaims(
   if (typeof htu !== 'string' || normalizeHtu(htu) !== settings.htu) {
     throw claimError('htu', `the DPoP proof htu does not match the request URI ${settings.htu}`)
   }
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) {
-    throw claimError('iat', 'the DPoP proof has no numeric iat')
-  }
-  if (iat > now + settings.leeway) throw claimError('iat', 'the DPoP proof iat is in the future')
-  if (iat < now - settings.maxAgeSeconds - settings.leeway) {
-    throw claimError('iat', `the DPoP proof is older than ${settings.maxAgeSeconds} s (by its iat)`)
-  }
+  checkClaims(claims, {
+    now,
+    leeway: settings.leeway,
+    requireIat: true,
+    maxAgeSeconds: settings.maxAgeSeconds,
+    what: 'the DPoP proof',
+  })
   if (nonce !== undefined && typeof nonce !== 'string') {
     throw claimError('nonce', 'the DPoP proof nonce is not a string')
   }
@@ -326,8 +262,4 @@ async function checkClaims(
 
 function malformed(message: string): TokenValidationError {
   return new TokenValidationError('malformed', message)
-}
-
-function claimError(claim: string, message: string): TokenValidationError {
-  return new TokenValidationError('claim_validation', message, { claim })
 }

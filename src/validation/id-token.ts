@@ -3,8 +3,9 @@
  *
  * @see OpenID Connect Core 1.0 §2, §3.1.3.7, §3.1.3.8, §12.2
  */
-import { TokenValidationError } from '../errors.js'
-import { type Claims, decodeJwt, type JwtHeader } from '../kernel/jws.js'
+import { checkedLeeway, checkedNow, claimError as fail } from '../kernel/claims.js'
+import { type Claims, decodeJws } from '../kernel/jws.js'
+import { checkTyp, OTHER_JWT_TYPES } from '../kernel/typ.js'
 import { DEFAULT_LEEWAY_SECONDS, type TokenValidationConfigInit } from './config.js'
 import { validateProviderJwt } from './provider-jwt.js'
 import { leftHalfHash } from './token-hash.js'
@@ -77,13 +78,6 @@ export class IdTokenValidationConfig {
   }
 }
 
-/** `typ` values that mark a JWT made for something else (RFC 8725 §3.11). */
-const OTHER_TYPES = new Set(['at+jwt', 'logout+jwt', 'dpop+jwt', 'secevent+jwt'])
-
-function fail(claim: string, message: string): TokenValidationError {
-  return new TokenValidationError('claim_validation', message, { claim })
-}
-
 /**
  * Validates an ID token and resolves to its claims. On top of `validateToken` (signature with
  * the provider's keys, key rotation, `alg: none` refused, `iss`, `exp`, `iat` required, `nbf`),
@@ -131,8 +125,8 @@ export async function validateIdToken(
   if (maxAge !== undefined && !(Number.isFinite(maxAge) && maxAge >= 0)) {
     throw new TypeError('maxAge must be a number of seconds >= 0')
   }
-  const header = decodeJwt(idToken).header
-  checkType(header)
+  const header = decodeJws(idToken).header
+  checkTyp(header, { reject: OTHER_JWT_TYPES }, 'ID token')
 
   const {
     clientId: _clientId,
@@ -168,23 +162,12 @@ export async function validateIdToken(
     throw fail('sub', 'the ID token has no "sub" claim (OpenID Connect Core §2 requires it)')
   }
   checkAudience(claims, clientId, trustedAudiences)
-  const now = (config.currentDate?.getTime() ?? Date.now()) / 1000
-  const leeway = config.leeway ?? DEFAULT_LEEWAY_SECONDS
+  const now = checkedNow(config.currentDate)
+  const leeway = checkedLeeway(config.leeway, DEFAULT_LEEWAY_SECONDS)
   checkAuthTime(claims, maxAge, requireAuthTime === true, now, leeway)
   checkHash(claims, 'at_hash', accessToken, header.alg, 'access token')
   checkHash(claims, 'c_hash', code, header.alg, 'authorization code')
   return claims as IdTokenClaims
-}
-
-function checkType(header: JwtHeader): void {
-  if (header.typ === undefined) return
-  const typ = header.typ.toLowerCase().replace(/^application\//, '')
-  if (OTHER_TYPES.has(typ)) {
-    throw new TokenValidationError(
-      'malformed',
-      `the token is typed "${header.typ}", so it is not an ID token (RFC 8725 §3.11)`,
-    )
-  }
 }
 
 /** §3.1.3.7 rules 3-5 (`aud` itself was checked by validateToken). */

@@ -4,11 +4,12 @@
  *
  * @see OpenID Connect Back-Channel Logout 1.0 §2.4, §2.6
  */
-import { TokenValidationError } from '../errors.js'
-import { type Claims, decodeJwt, type JwtHeader } from '../kernel/jws.js'
+import { checkClaims, checkedLeeway, checkedNow, claimError as fail } from '../kernel/claims.js'
+import { type Claims, decodeJws } from '../kernel/jws.js'
+import { checkTyp } from '../kernel/typ.js'
 import { DEFAULT_LEEWAY_SECONDS, type TokenValidationConfigInit } from './config.js'
-import { defaultLogoutReplayCheck, type LogoutReplayCheck } from './logout-replay.js'
 import { validateProviderJwt } from './provider-jwt.js'
+import { defaultLogoutReplayCheck, type LogoutReplayCheck } from './replay-checks.js'
 
 /** The member of `events` that makes a JWT a back-channel logout token. */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
@@ -48,10 +49,6 @@ export interface LogoutTokenValidationConfigInit extends TokenValidationConfigIn
 }
 
 const DEFAULT_MAX_TOKEN_AGE_SECONDS = 600
-
-function fail(claim: string, message: string): TokenValidationError {
-  return new TokenValidationError('claim_validation', message, { claim })
-}
 
 /**
  * Validates a back-channel logout token (the `logout_token` form field the provider POSTs) and
@@ -97,8 +94,9 @@ export async function validateLogoutToken(
   if (!(Number.isFinite(maxAge) && maxAge > 0)) {
     throw new TypeError('maxTokenAgeSeconds must be a number of seconds > 0')
   }
-  const header = decodeJwt(logoutToken).header
-  checkType(header)
+  const header = decodeJws(logoutToken).header
+  // §2.4: `logout+jwt` is recommended; a plain `JWT` or none is tolerated.
+  checkTyp(header, { accept: ['logout+jwt', 'jwt'], optional: true }, 'logout token')
   const claims = await validateProviderJwt(
     logoutToken,
     header,
@@ -141,28 +139,12 @@ export async function validateLogoutToken(
     throw fail('jti', 'the logout token has no "jti"')
   }
   const iat = claims.iat as number
-  const now = (config.currentDate?.getTime() ?? Date.now()) / 1000
-  const leeway = config.leeway ?? DEFAULT_LEEWAY_SECONDS
-  if (now - leeway > iat + maxAge) {
-    throw fail(
-      'iat',
-      `the logout token was issued ${Math.round(now - iat)} s ago, more than ${maxAge} s`,
-    )
-  }
+  const now = checkedNow(config.currentDate)
+  const leeway = checkedLeeway(config.leeway, DEFAULT_LEEWAY_SECONDS)
+  checkClaims(claims, { now, leeway, maxAgeSeconds: maxAge, what: 'the logout token' })
   const refusedAfter = Math.min(claims.exp ?? Number.POSITIVE_INFINITY, iat + maxAge) + leeway
-  if (await (isReplay ?? defaultLogoutReplayCheck)(claims.jti, refusedAfter)) {
+  if (await (isReplay ?? defaultLogoutReplayCheck())(claims.jti, refusedAfter)) {
     throw fail('jti', 'the logout token was already received (replay)')
   }
   return claims as LogoutTokenClaims
-}
-
-function checkType(header: JwtHeader): void {
-  if (header.typ === undefined) return
-  const typ = header.typ.toLowerCase().replace(/^application\//, '')
-  if (typ !== 'logout+jwt' && typ !== 'jwt') {
-    throw new TokenValidationError(
-      'malformed',
-      `the token is typed "${header.typ}", not "logout+jwt"`,
-    )
-  }
 }

@@ -4,8 +4,8 @@
  * algorithm, the client secret (OpenID Connect Core §10.1), which only the caller can enable.
  */
 import { TokenValidationError } from '../errors.js'
-import { encodeBase64url } from '../internal/base64url.js'
 import { isSymmetric } from '../kernel/algorithms.js'
+import { encodeBase64url } from '../kernel/encoding.js'
 import type { Claims, JwtHeader } from '../kernel/jws.js'
 import type { TokenValidationConfigInit } from './config.js'
 import { validateToken } from './validate-token.js'

@@ -1,45 +1,27 @@
 /**
  * `validateToken`: verify a JWT and check its claims, taking the issuer and keys from discovery
- * (cached) or from a static key.
+ * (cached) or from a static key. The kernel does the JOSE work (decode, algorithm, signature,
+ * claims); this module decides which keys and which checks.
  *
  * @see RFC 7519 §7.2, RFC 7515 §5.2, RFC 8725 (JWT best current practices)
  */
-import type { KeyObject } from 'node:crypto'
-import { type DiscoveryTarget, resolveDiscoveryTarget } from '../discovery/address.js'
-import { discoveryCacheKey, getDiscoveryDocument } from '../discovery/get-discovery-document.js'
-import {
-  ConfigurationError,
-  type IdentityModelError,
-  ProviderUnavailableError,
-  TokenValidationError,
-} from '../errors.js'
-import type { NetworkOptions } from '../http/options.js'
-import { isUnavailable, type RequestFailure } from '../http/result.js'
-import { quote } from '../internal/quote.js'
-import {
-  importKeySet,
-  type JsonWebKey,
-  type JsonWebKeySet,
-  type KeySet,
-  keySetFromKeyObject,
-  type VerificationKey,
-} from '../jwks/key-set.js'
-import { type Claims, decodeJwt, type JwtHeader } from '../kernel/jws.js'
+import { ConfigurationError, TokenValidationError } from '../errors.js'
+import { importKeySet, type KeySet, keySetFromKeyObject, selectKeys } from '../jwks/key-set.js'
+import { type ClaimChecks, checkClaims, checkedLeeway, checkedNow } from '../kernel/claims.js'
+import { type Claims, type DecodedJws, decodeJws, rememberHeader } from '../kernel/jws.js'
+import { isKeyObject, type VerificationKey } from '../kernel/keys.js'
+import { checkTyp } from '../kernel/typ.js'
+import type { JsonWebKey, JsonWebKeySet, KeyObject } from '../kernel/types.js'
 import {
   busy,
   checkAlgorithm,
   enterValidation,
   isAsymmetric,
   leaveValidation,
-  type Selection,
-  selectKeys,
-  verifyNow,
-  verifyOnPool,
+  verifySignature,
 } from '../kernel/verify.js'
-import { getKeySet, refreshKeySet } from '../provider/key-set-cache.js'
-import { defaultProviderCache, type ProviderCache } from '../provider/provider-cache.js'
-import { checkClaims } from './claims.js'
-import type { TokenValidationConfigInit } from './config.js'
+import { keysForToken, loadProvider, providerFromCache, rejectMiss } from '../provider/resolve.js'
+import { DEFAULT_LEEWAY_SECONDS, type TokenValidationConfigInit } from './config.js'
 
 /**
  * Validates a JWT and resolves to its claims.
@@ -58,7 +40,8 @@ import type { TokenValidationConfigInit } from './config.js'
  * @throws {@link TokenValidationError} the token is not acceptable (401);
  *   {@link ProviderUnavailableError} discovery or keys could not be fetched (503);
  *   {@link ConfigurationError} the configuration cannot work (500);
- *   `TypeError` for a caller mistake such as a missing `discoDocAddress`.
+ *   `TypeError` for a caller mistake such as a missing `discoDocAddress`, a `leeway` that is not
+ *   a number of seconds or an invalid `currentDate`.
  */
 export async function validateToken(
   jwt: string,
@@ -68,16 +51,13 @@ export async function validateToken(
   if (config === null || typeof config !== 'object') {
     throw new TypeError('validateToken needs a TokenValidationConfig')
   }
+  const now = checkedNow(config.currentDate)
+  const leeway = checkedLeeway(config.leeway, DEFAULT_LEEWAY_SECONDS)
   const tokenCache = config.verifiedTokenCache
   const tokenHash =
     tokenCache !== undefined && typeof jwt === 'string' ? tokenCache.keyOf(jwt) : undefined
   if (tokenHash !== undefined) {
-    const claims = tokenCache!.lookup(
-      tokenHash,
-      config,
-      nowSeconds(config),
-      currentKeys(config, discoDocAddress),
-    )
+    const claims = tokenCache!.lookup(tokenHash, config, now, currentKeys(config, discoDocAddress))
     if (claims !== undefined) {
       if (config.claimsValidator) await runClaimsValidator(config.claimsValidator, claims)
       return claims
@@ -85,14 +65,18 @@ export async function validateToken(
   }
   enterValidation()
   try {
-    const decoded = decodeJwt(jwt)
+    const decoded = decodeJws(jwt)
     const { alg, kid } = decoded.header
     checkAlgorithm(alg, config.algorithms)
-    if (config.typ !== undefined) checkTyp(decoded.header, config.typ)
+    if (config.typ !== undefined) {
+      checkTyp(decoded.header, {
+        accept: typeof config.typ === 'string' ? [config.typ] : config.typ,
+      })
+    }
     const verify = config.options?.verifySignature !== false
 
     let issuer = config.issuer
-    let keys: Selection | undefined
+    let keys: readonly VerificationKey[] | undefined
     if (config.performDisco) {
       // The hot path: discovery and keys straight from the in-memory cache, no await.
       const provider =
@@ -100,37 +84,30 @@ export async function validateToken(
         (await loadProvider(config, discoDocAddress, verify))
       issuer ??= provider.issuer
       if (verify) {
-        keys = selectKeys(provider.keySet, kid, alg)
-        if (keys === 'kid') keys = await afterKeyRotation(config, provider, kid, alg)
-        rejectMiss(keys, provider.keySet, kid, alg)
+        const selection = selectKeys(provider.keySet, kid, alg)
+        if (selection === 'kid') {
+          keys = await keysForToken(config, provider, kid, alg)
+        } else {
+          rejectMiss(selection, provider.keySet, kid, alg)
+          keys = selection
+        }
       }
     } else if (verify) {
-      const keySet = staticKeySet(config.key)
-      keys = selectKeys(keySet, kid, alg)
-      rejectMiss(keys, keySet, kid, alg)
+      const keySet = staticKeySets.get(config.key as object) ?? (await staticKeySet(config.key))
+      const selection = selectKeys(keySet, kid, alg)
+      rejectMiss(selection, keySet, kid, alg)
+      keys = selection
     }
 
     let verifiedBy: VerificationKey | undefined
-    if (keys !== undefined && typeof keys !== 'string') {
-      if (isAsymmetric(alg)) {
-        // threadPool 'auto': on the pool when other validations are in flight, so every core
-        // works; a validation that looks alone yields once first (callers started together,
-        // like a batch, then show up), and only a truly lone one verifies here, without the hop.
-        const mode = config.threadPool
-        let pool = mode === 'always' || (mode !== 'never' && busy())
-        if (!pool && mode !== 'never') {
-          await undefined
-          pool = busy()
-        }
-        verifiedBy = pool ? await verifyOnPool(decoded, alg, keys) : verifyNow(decoded, alg, keys)
-      } else {
-        verifiedBy = verifyNow(decoded, alg, keys)
-      }
-    }
+    if (keys !== undefined) verifiedBy = await verifyWith(decoded, alg, keys, config.threadPool)
 
-    checkClaims(decoded.claims, config, issuer, nowSeconds(config))
-    if (tokenHash !== undefined && verifiedBy !== undefined) {
-      tokenCache!.remember(tokenHash, config, decoded.claims, verifiedBy)
+    checkClaims(decoded.claims, claimChecks(config, issuer, now, leeway))
+    if (verifiedBy !== undefined) {
+      rememberHeader(decoded)
+      if (tokenHash !== undefined) {
+        tokenCache!.remember(tokenHash, config, decoded.claims, verifiedBy)
+      }
     }
     if (config.claimsValidator) await runClaimsValidator(config.claimsValidator, decoded.claims)
     return decoded.claims
@@ -139,8 +116,55 @@ export async function validateToken(
   }
 }
 
-function nowSeconds(config: TokenValidationConfigInit): number {
-  return (config.currentDate?.getTime() ?? Date.now()) / 1000
+/**
+ * Verifies the signature. threadPool 'auto': on Node's thread pool when other validations are in
+ * flight, so every core works; a validation that looks alone yields once first (callers started
+ * together, like a batch, then show up), and only a truly lone one verifies here, without the hop.
+ */
+function verifyWith(
+  decoded: DecodedJws,
+  alg: string,
+  keys: readonly VerificationKey[],
+  mode: TokenValidationConfigInit['threadPool'],
+): VerificationKey | Promise<VerificationKey> {
+  if (!isAsymmetric(alg) || mode === 'never') return verifySignature(decoded, alg, keys, false)
+  if (mode === 'always' || busy()) return verifySignature(decoded, alg, keys, true)
+  return Promise.resolve().then(() => verifySignature(decoded, alg, keys, busy()))
+}
+
+/** What the claims must satisfy under this configuration. */
+function claimChecks(
+  config: TokenValidationConfigInit,
+  issuer: string | readonly string[] | undefined,
+  now: number,
+  leeway: number,
+): ClaimChecks {
+  const options = config.options
+  if (options?.verifyIss !== false && issuer === undefined) {
+    throw new ConfigurationError(
+      'verifyIss is on but no issuer is known: set `issuer`, use discovery, or set options.verifyIss to false',
+    )
+  }
+  const audience = options?.verifyAud === false ? undefined : config.audience
+  if (options?.verifyAud !== false && (audience === undefined || audience.length === 0)) {
+    throw new ConfigurationError(
+      'verifyAud is on but no audience is configured: set `audience` (or options.verifyAud to false)',
+    )
+  }
+  return {
+    now,
+    leeway,
+    issuer: options?.verifyIss === false ? undefined : issuer,
+    audience,
+    requireExp: options?.requireExp !== false,
+    verifyExp: options?.verifyExp,
+    verifyNbf: options?.verifyNbf,
+    requireIat: options?.requireIat !== false,
+    verifyIat: options?.verifyIat,
+    nonce: config.nonce,
+    subject: config.subject,
+    requiredClaims: config.requiredClaims,
+  }
 }
 
 /** The keys that currently verify tokens for this config, when known without any I/O. */
@@ -153,176 +177,50 @@ function currentKeys(
   return key !== null && typeof key === 'object' ? staticKeySets.get(key)?.keys : undefined
 }
 
-/** A provider's issuer and current key set, as validation needs them. */
-interface Provider {
-  readonly issuer: string
-  readonly jwksUri: string
-  readonly keySet: KeySet
-  readonly cache: ProviderCache
-}
-
-/** Discovery targets and cache keys by address (memoised: addresses come from configuration). */
-const targets = new Map<
-  string,
-  { readonly target: DiscoveryTarget; readonly byPolicy: WeakMap<object, string> }
->()
-
-/** The discovery cache key of an address under the config's policy. */
-function discoveryKey(config: TokenValidationConfigInit, address: string | undefined): string {
-  let known = targets.get(address as string)
-  if (known === undefined) {
-    known = { target: resolveDiscoveryTarget(address), byPolicy: new WeakMap() }
-    if (targets.size >= 100) targets.clear()
-    targets.set(address as string, known)
-  }
-  const policy = config.policy
-  if (policy === undefined) return known.target.url
-  let key = known.byPolicy.get(policy)
-  if (key === undefined) {
-    key = discoveryCacheKey(known.target.url, policy)
-    known.byPolicy.set(policy, key)
-  }
-  return key
-}
-
-/** The provider from fresh cache entries only, synchronously; `undefined` when anything is missing. */
-function providerFromCache(
-  config: TokenValidationConfigInit,
-  address: string | undefined,
-): Provider | undefined {
-  const cache = config.cache ?? defaultProviderCache
-  const document = cache.discovery.peek(discoveryKey(config, address))
-  const jwksUri = document?.jwksUri
-  if (jwksUri === undefined) return undefined
-  const keySet = cache.keys.peek(jwksUri)
-  if (keySet === undefined) return undefined
-  return { issuer: document!.issuer, jwksUri, keySet, cache }
-}
-
-/** The provider, fetching (or serving stale) discovery and keys through the cache. */
-async function loadProvider(
-  config: TokenValidationConfigInit,
-  address: string | undefined,
-  needKeys: boolean,
-): Promise<Provider> {
-  const cache = config.cache ?? defaultProviderCache
-  discoveryKey(config, address) // validates the address: a TypeError for a caller mistake
-  const document = await getDiscoveryDocument({
-    address,
-    policy: config.policy,
-    cache,
-    fetch: config.fetch,
-    timeoutMs: config.timeoutMs,
-  })
-  if (!document.isSuccessful) throw providerError('discovery', document)
-  const jwksUri = document.jwksUri
-  if (jwksUri === undefined) {
-    throw new ConfigurationError(`the discovery document of ${document.issuer} has no jwks_uri`)
-  }
-  if (!needKeys) return { issuer: document.issuer, jwksUri, keySet: EMPTY_KEY_SET, cache }
-  const lookup = await getKeySet(cache, jwksUri, networkOf(config))
-  if (lookup.value === undefined) throw providerError('jwks', lookup.failure!)
-  return { issuer: document.issuer, jwksUri, keySet: lookup.value, cache }
-}
-
-const EMPTY_KEY_SET: KeySet = { byKid: new Map(), keys: [], anonymous: [], skipped: [] }
-
-function networkOf(config: TokenValidationConfigInit): NetworkOptions {
-  return { fetch: config.fetch, timeoutMs: config.timeoutMs }
-}
-
-/**
- * Key rotation: the token names a `kid` the cached set lacks, so the provider may have published
- * a new key. Refreshes the set (rate-limited by the cache's cooldown) and selects again.
- */
-async function afterKeyRotation(
-  config: TokenValidationConfigInit,
-  provider: Provider,
-  kid: string | undefined,
-  alg: string,
-): Promise<Selection> {
-  const lookup = await refreshKeySet(provider.cache, provider.jwksUri, networkOf(config))
-  if (lookup.failure !== undefined || lookup.value === undefined) {
-    throw providerError('jwks', lookup.failure!)
-  }
-  const keys = selectKeys(lookup.value, kid, alg)
-  rejectMiss(keys, lookup.value, kid, alg)
-  return keys
-}
-
-/** Throws `key_not_found` or `unsupported_alg` when the selection found no key. */
-function rejectMiss(
-  keys: Selection,
-  keySet: KeySet,
-  kid: string | undefined,
-  alg: string,
-): asserts keys is readonly VerificationKey[] {
-  if (keys === 'kid') {
-    const known = [...keySet.byKid.keys()]
-    throw new TokenValidationError(
-      'key_not_found',
-      `kid ${quote(kid)} is not in the key set (keys: ${known.length > 0 ? known.join(', ') : 'none with a kid'})`,
-    )
-  }
-  if (keys === 'alg') {
-    throw new TokenValidationError(
-      'unsupported_alg',
-      `no ${kid === undefined ? '' : `${quote(kid)} `}key in the key set fits algorithm ${alg}`,
-    )
-  }
-}
-
+/** Static keys, imported once per key object (a promise only until the first import is done). */
 const staticKeySets = new WeakMap<object, KeySet>()
+const staticImports = new WeakMap<object, Promise<KeySet>>()
 
 /** The static key as a key set, imported once per key object. */
-function staticKeySet(key: JsonWebKey | JsonWebKeySet | KeyObject | undefined): KeySet {
+function staticKeySet(key: JsonWebKey | JsonWebKeySet | KeyObject | undefined): Promise<KeySet> {
   if (key === undefined || key === null || typeof key !== 'object') {
     throw new ConfigurationError(
       'performDisco is false, so `key` (a JWK, JWK Set or KeyObject) is required',
     )
   }
-  let keySet = staticKeySets.get(key)
-  if (keySet === undefined) {
-    keySet = isKeyObject(key)
-      ? keySetFromKeyObject(key)
-      : importKeySet(key, { allowSymmetric: true })
-    if (keySet.keys.length === 0) {
-      throw new TokenValidationError(
-        'key_conversion',
-        `the configured key cannot be used: ${keySet.skipped.join('; ') || 'the key set is empty'}`,
-      )
-    }
-    staticKeySets.set(key, keySet)
+  let pending = staticImports.get(key)
+  if (pending === undefined) {
+    pending = (async () => {
+      const keySet = isKeyObject(key)
+        ? keySetFromKeyObject(key)
+        : await importKeySet(key as JsonWebKey | JsonWebKeySet, { allowSymmetric: true })
+      if (keySet.keys.length === 0) {
+        throw new TokenValidationError(
+          'key_conversion',
+          `the configured key cannot be used: ${keySet.skipped.join('; ') || 'the key set is empty'}`,
+        )
+      }
+      staticKeySets.set(key, keySet)
+      return keySet
+    })()
+    staticImports.set(key, pending)
+    // A key that cannot be imported is tried again next time (and fails the same way).
+    pending.catch(() => staticImports.delete(key))
   }
-  return keySet
+  return pending
 }
 
-function isKeyObject(key: object): key is KeyObject {
-  return typeof (key as KeyObject).export === 'function' && 'type' in key
-}
-
-function checkTyp(header: JwtHeader, allowed: string | readonly string[]): void {
-  const list = typeof allowed === 'string' ? [allowed] : allowed
-  const typ = header.typ === undefined ? undefined : normalizeTyp(header.typ)
-  if (typ === undefined || !list.some((value) => normalizeTyp(value) === typ)) {
-    throw new TokenValidationError(
-      'malformed',
-      `the token type (typ ${header.typ === undefined ? 'absent' : quote(header.typ)}) is not allowed (expected ${list.join(' or ')})`,
-    )
-  }
-}
-
-function normalizeTyp(typ: string): string {
-  const lower = typ.toLowerCase()
-  return lower.startsWith('application/') ? lower.slice(12) : lower
-}
-
-async function runClaimsValidator(
-  validator: (claims: Claims) => void | Promise<void>,
+/**
+ * Runs a `claimsValidator`: a throw, a rejection or a `false` result rejects the token (a
+ * validator that answers `false` means no, as `authorize` does in the middleware).
+ */
+export async function runClaimsValidator(
+  validator: (claims: Claims) => unknown,
   claims: Claims,
 ): Promise<void> {
+  let verdict: unknown
   try {
-    await validator(claims)
+    verdict = await validator(claims)
   } catch (error) {
     const claim = error instanceof TokenValidationError ? error.claim : undefined
     const reason = error instanceof Error ? error.message : String(error)
@@ -335,22 +233,7 @@ async function runClaimsValidator(
       },
     )
   }
-}
-
-/**
- * The error for a discovery or JWKS failure: a policy violation or a 4xx (a wrong address) is the
- * configuration's fault; everything else means the provider is unavailable.
- */
-function providerError(what: 'discovery' | 'jwks', failure: RequestFailure): IdentityModelError {
-  const name = what === 'discovery' ? 'discovery document' : 'key set (jwks_uri)'
-  const status = failure.httpStatus
-  if (!isUnavailable(failure)) {
-    return new ConfigurationError(`the ${name} cannot be used: ${failure.error}`, {
-      cause: failure,
-    })
+  if (verdict === false) {
+    throw new TokenValidationError('claim_validation', 'claimsValidator rejected the token')
   }
-  return new ProviderUnavailableError(`the ${name} could not be fetched: ${failure.error}`, {
-    cause: failure,
-    ...(status === undefined ? {} : { httpStatus: status }),
-  })
 }

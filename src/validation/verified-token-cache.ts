@@ -2,9 +2,9 @@
  * An optional cache of tokens already verified, for APIs that see the same token many times
  * (a client calling repeatedly within its token's lifetime). Off by default.
  */
-import * as crypto from 'node:crypto'
-import type { VerificationKey } from '../jwks/key-set.js'
+import { hashKey } from '../kernel/digest.js'
 import type { Claims } from '../kernel/jws.js'
+import type { VerificationKey } from '../kernel/keys.js'
 
 /** Settings of a {@link VerifiedTokenCache}. */
 export interface VerifiedTokenCacheOptions {
@@ -21,13 +21,6 @@ interface Entry {
   /** The configuration it was checked against: a hit needs the very same config object. */
   readonly config: object
 }
-
-type Hash = (algorithm: string, data: string, encoding: 'base64') => string
-const oneShotHash = (crypto as unknown as { hash?: Hash }).hash
-const sha256 = (token: string): string =>
-  oneShotHash
-    ? oneShotHash('sha256', token, 'base64')
-    : crypto.createHash('sha256').update(token).digest('base64')
 
 /**
  * Remembers verified tokens by the SHA-256 of their full text (never the text itself).
@@ -69,7 +62,7 @@ export class VerifiedTokenCache {
 
   /** @internal The key a token is remembered under: the SHA-256 of its full text. */
   keyOf(token: string): string {
-    return sha256(token)
+    return hashKey(token)
   }
 
   /** @internal The cached claims, when the token was verified with this config and still holds. */

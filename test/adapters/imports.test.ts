@@ -11,7 +11,14 @@ import { describe, expect, it } from 'vitest'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
-function runtimeImports(entry: string): { packages: Set<string>; files: Set<string> } {
+/**
+ * @param backend which crypto backend `#crypto-backend` stands for: Node's (what Node picks)
+ *   or Web Crypto's (what Workers, Edge runtimes and browsers pick).
+ */
+function runtimeImports(
+  entry: string,
+  backend: 'node' | 'web' = 'node',
+): { packages: Set<string>; files: Set<string> } {
   const packages = new Set<string>()
   const seen = new Set<string>()
   const visit = (file: string): void => {
@@ -35,6 +42,8 @@ function runtimeImports(entry: string): { packages: Set<string>; files: Set<stri
       if (specifier === undefined) continue
       if (specifier.startsWith('.'))
         visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
+      else if (specifier === '#crypto-backend')
+        visit(resolve(root, `src/kernel/backend/${backend}.ts`))
       else packages.add(specifier)
     }
   }
@@ -46,13 +55,21 @@ describe('adapter modules', () => {
   for (const adapter of ['express', 'fastify', 'web']) {
     it(`identity-model/${adapter} imports no framework at runtime`, () => {
       const packages = [...runtimeImports(`src/adapters/${adapter}.ts`).packages]
-      expect(packages.filter((name) => !name.startsWith('node:'))).toEqual(['jose'])
+      expect(packages.filter((name) => !name.startsWith('node:'))).toEqual([])
+    })
+  }
+
+  for (const entry of ['index', 'adapters/web']) {
+    it(`src/${entry}.ts with the Web Crypto backend imports nothing at all (no node: module)`, () => {
+      const { packages, files } = runtimeImports(`src/${entry}.ts`, 'web')
+      expect([...packages]).toEqual([])
+      expect([...files].some((file) => file.endsWith('backend/web.ts'))).toBe(true)
     })
   }
 
   it('the library never imports the CLI', () => {
     const { packages, files } = runtimeImports('src/index.ts')
-    expect([...packages].filter((name) => !name.startsWith('node:'))).toEqual(['jose'])
+    expect([...packages].filter((name) => !name.startsWith('node:'))).toEqual([])
     expect(files.size).toBeGreaterThan(20)
     expect([...files].filter((file) => file.includes('/src/cli/'))).toEqual([])
   })

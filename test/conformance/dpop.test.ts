@@ -13,7 +13,6 @@ import {
   SignJWT,
 } from 'jose'
 import { expect, vi } from 'vitest'
-import { rsaBits } from '../../src/dpop/keys.js'
 import {
   createBearerAuthenticator,
   createDpop,
@@ -27,6 +26,7 @@ import {
   TokenValidationError,
   validateDpopProof,
 } from '../../src/index.js'
+import { rsaBits } from '../../src/kernel/keys.js'
 import { fakeFetch, json } from '../support/fake-fetch.js'
 import { unsigned } from '../support/tokens.js'
 import { conformanceSuite, fixtureJson } from './spec.js'

@@ -1,6 +1,7 @@
 /** A discovery document and a one-route provider for the discovery tests. */
-import { getDiscoveryDocument } from '../../src/discovery/get-discovery-document.js'
+
 import type { DiscoveryPolicy } from '../../src/discovery/policy.js'
+import { getDiscoveryDocument } from '../../src/provider/get-discovery-document.js'
 import { fakeFetch, json } from '../support/fake-fetch.js'
 
 /** The seven members OpenID Connect Discovery §3 requires, with endpoints under `issuer`. */

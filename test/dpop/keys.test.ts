@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { rsaBits } from '../../src/dpop/keys.js'
 import {
   createDpop,
   createDpopProof,
@@ -9,6 +8,7 @@ import {
   dpopThumbprint,
   generateDpopKeyPair,
 } from '../../src/index.js'
+import { rsaBits } from '../../src/kernel/keys.js'
 
 describe('generateDpopKeyPair', () => {
   it('makes an ES256 (P-256) pair by default, with a non-extractable private key', async () => {

@@ -300,14 +300,30 @@ describe('createDpopReplayCache', () => {
   it('forgets a proof once it could no longer be accepted, and stays bounded', () => {
     let now = 1000_000
     const isReplay = createDpopReplayCache({ maxEntries: 2, now: () => now })
-    expect(isReplay('a', { jkt: 'k', until: 1010 })).toBe(false)
-    expect(isReplay('a', { jkt: 'k', until: 1010 })).toBe(true)
-    expect(isReplay('a', { jkt: 'other', until: 1010 })).toBe(false)
-    expect(isReplay('b', { jkt: 'k', until: 1010 })).toBe(false)
-    // Full: the oldest ('k:a') went.
-    expect(isReplay('a', { jkt: 'k', until: 1010 })).toBe(false)
-    now = 1011_000
-    expect(isReplay('b', { jkt: 'k', until: 1020 })).toBe(false)
+    expect(isReplay('a', { jkt: 'k', until: 1300 })).toBe(false)
+    expect(isReplay('a', { jkt: 'k', until: 1300 })).toBe(true)
+    expect(isReplay('a', { jkt: 'other', until: 1301 })).toBe(false)
+    expect(isReplay('b', { jkt: 'k', until: 1302 })).toBe(false)
+    // Full: the oldest ('k:a') went, and with it the proof of its freshness: it stays refused.
+    expect(isReplay('a', { jkt: 'k', until: 1300 })).toBe(true)
+    now = 1400_000
+    expect(isReplay('c', { jkt: 'k', until: 1700 })).toBe(false)
     expect(() => createDpopReplayCache({ maxEntries: 0 })).toThrow(TypeError)
+  })
+
+  it('cannot be flushed: a flood of proofs (many keys) never lets a captured proof replay', () => {
+    let now = 1000_000
+    const isReplay = createDpopReplayCache({ maxEntries: 1000, now: () => now })
+    // The victim's proof, captured by the attacker.
+    expect(isReplay('victim-jti', { jkt: 'victim', until: 1305 })).toBe(false)
+    // The attacker floods the cache with 10 000 proofs of its own, from 10 000 keys.
+    for (let i = 0; i < 10_000; i++) {
+      now = 1000_000 + Math.floor(i / 100) * 1000
+      isReplay(`jti-${i}`, { jkt: `attacker-${i}`, until: now / 1000 + 305 })
+    }
+    now = 1100_000
+    expect(isReplay('victim-jti', { jkt: 'victim', until: 1305 })).toBe(true)
+    // Fresh proofs still pass.
+    expect(isReplay('fresh', { jkt: 'victim', until: 1405 })).toBe(false)
   })
 })

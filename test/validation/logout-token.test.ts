@@ -228,10 +228,12 @@ describe('createLogoutReplayCache', () => {
     isReplay('short', NOW + 10)
     isReplay('long', NOW + 1000)
     clock += 20_000
-    isReplay('new', NOW + 1000) // drops the expired "short"
+    isReplay('new', NOW + 1001) // drops the expired "short"
     expect(isReplay('long', NOW + 1000)).toBe(true)
-    isReplay('newer', NOW + 1000) // full of live entries: drops the oldest ("long")
-    expect(isReplay('long', NOW + 1000)).toBe(false)
+    // Full of live entries: drops the oldest ("long")...
+    expect(isReplay('newer', NOW + 1002)).toBe(false)
+    // ...which stays refused: a forgotten token that could still be valid is never taken again.
+    expect(isReplay('long', NOW + 1000)).toBe(true)
   })
 
   it('throws a TypeError for a bad maxEntries', () => {

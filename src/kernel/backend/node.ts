@@ -1,0 +1,260 @@
+/**
+ * The Node.js crypto backend, over `node:crypto`: keys are `KeyObject`s imported once, and a
+ * signature is verified synchronously on the event loop (no promise, no thread hop) or, when
+ * several validations are in flight, on the libuv thread pool so every core works.
+ */
+import * as nodeCrypto from 'node:crypto'
+import {
+  constants,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  type JsonWebKey as NodeJsonWebKey,
+  KeyObject as NodeKeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto'
+import { type AlgorithmSpec, algorithmSpec, type HashName, keyFits } from '../algorithms.js'
+import type { CryptoKey, KeyObject, PrivateKeyInput } from '../types.js'
+import type {
+  CryptoBackend,
+  ImportableJwk,
+  ImportedKey,
+  SignHandle,
+  VerifyHandle,
+} from './types.js'
+
+/** What `crypto.verify` and `crypto.sign` take for one algorithm and key, built once. */
+type NodeKey =
+  | NodeKeyObject
+  | { key: NodeKeyObject; padding: number; saltLength: number }
+  | { key: NodeKeyObject; dsaEncoding: 'ieee-p1363' }
+
+/** An HMAC key: `createHmac` takes the `KeyObject` itself. */
+interface HmacKey {
+  readonly hmac: NodeKeyObject
+}
+
+const CURVES: Readonly<Record<string, string>> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+}
+
+type OneShotHash = (algorithm: string, data: string, encoding: 'base64url') => string
+/** `crypto.hash` (Node.js >= 20.12): a one-shot digest without a Hash object. */
+const oneShotHash = (nodeCrypto as unknown as { hash?: OneShotHash }).hash
+
+const DIGESTS: Readonly<Record<HashName, string>> = {
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+}
+
+function keyFor(spec: AlgorithmSpec, key: NodeKeyObject): NodeKey | HmacKey {
+  if (spec.kty === 'oct') return { hmac: key }
+  if (spec.node.pss) {
+    return {
+      key,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+    }
+  }
+  if (spec.node.ieeeP1363) return { key, dsaEncoding: 'ieee-p1363' }
+  return key
+}
+
+function imported(key: NodeKeyObject, algorithms: readonly string[]): ImportedKey {
+  const handles = new Map<string, VerifyHandle>()
+  for (const alg of algorithms) handles.set(alg, keyFor(algorithmSpec(alg)!, key))
+  if (key.type === 'secret') {
+    return {
+      kty: 'oct',
+      crv: undefined,
+      modulusBits: undefined,
+      secretBytes: key.symmetricKeySize,
+      handles,
+    }
+  }
+  const type = key.asymmetricKeyType
+  const details = key.asymmetricKeyDetails
+  const kty = type === 'rsa' || type === 'rsa-pss' ? 'RSA' : type === 'ec' ? 'EC' : 'OKP'
+  const crv =
+    type === 'ec'
+      ? CURVES[details?.namedCurve ?? '']
+      : type === 'ed25519'
+        ? 'Ed25519'
+        : type === 'ed448'
+          ? 'Ed448'
+          : undefined
+  return { kty, crv, modulusBits: details?.modulusLength, secretBytes: undefined, handles }
+}
+
+/** Scratch space for the synchronous path (never held across an await). */
+const SCRATCH_LIMIT = 16 * 1024
+let dataScratch = Buffer.allocUnsafeSlow(4096)
+const signatureScratch = Buffer.allocUnsafeSlow(1024)
+
+/** The signing input as bytes, in the scratch buffer when it fits. */
+function latin1Bytes(text: string): Buffer {
+  if (text.length > SCRATCH_LIMIT) return Buffer.from(text, 'latin1')
+  if (text.length > dataScratch.length) dataScratch = Buffer.allocUnsafeSlow(SCRATCH_LIMIT)
+  return dataScratch.subarray(0, dataScratch.write(text, 0, 'latin1'))
+}
+
+function signatureBytes(text: string): Buffer {
+  return text.length <= (signatureScratch.length * 4) / 3
+    ? signatureScratch.subarray(0, signatureScratch.write(text, 0, 'base64url'))
+    : Buffer.from(text, 'base64url')
+}
+
+function verifyOne(digest: string | null, data: Buffer, key: NodeKey, signature: Buffer): boolean {
+  try {
+    return nodeVerify(digest, data, key, signature)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Compares the HMAC as base64url text: the MAC's own encoding is canonical, so a re-spelled
+ * signature never matches. The comparison runs over every character whatever the mismatch.
+ */
+function hmacMatches(digest: string, key: HmacKey, input: string, signature: string): boolean {
+  const expected = createHmac(digest, key.hmac).update(input).digest('base64url')
+  if (expected.length !== signature.length) return false
+  let difference = 0
+  for (let i = 0; i < expected.length; i++) {
+    difference |= expected.charCodeAt(i) ^ signature.charCodeAt(i)
+  }
+  return difference === 0
+}
+
+function isNodeKeyObject(key: unknown): key is NodeKeyObject {
+  return key instanceof NodeKeyObject
+}
+
+function isCryptoKey(key: unknown): key is CryptoKey {
+  return (
+    typeof key === 'object' &&
+    key !== null &&
+    typeof (key as CryptoKey).type === 'string' &&
+    typeof (key as CryptoKey).algorithm === 'object' &&
+    Array.isArray((key as CryptoKey).usages)
+  )
+}
+
+/** A private `KeyObject` from a private JWK, a `KeyObject` or a `CryptoKey`. */
+function privateKeyObject(key: PrivateKeyInput): NodeKeyObject {
+  if (isNodeKeyObject(key)) return key
+  if (isCryptoKey(key)) return NodeKeyObject.from(key as Parameters<typeof NodeKeyObject.from>[0])
+  return createPrivateKey({ key: key as NodeJsonWebKey, format: 'jwk' })
+}
+
+export const backend: CryptoBackend = {
+  name: 'node',
+
+  base64urlToBytes: (text) => Buffer.from(text, 'base64url'),
+  bytesToBase64url: (bytes) =>
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url'),
+  base64urlToText: (text) => Buffer.from(text, 'base64url').toString('utf8'),
+
+  digest: (hash, data) => createHash(DIGESTS[hash]).update(data).digest(),
+  hashKey: oneShotHash
+    ? (text) => oneShotHash('sha256', text, 'base64url')
+    : (text) => createHash('sha256').update(text).digest('base64url'),
+  hmac: (hash, key, data) => createHmac(DIGESTS[hash], key).update(data).digest(),
+
+  async importVerifyKey(jwk: ImportableJwk, algorithms) {
+    if (jwk.kty === 'oct') {
+      return imported(createSecretKey(Buffer.from(jwk.k ?? '', 'base64url')), algorithms)
+    }
+    const members: NodeJsonWebKey = { kty: jwk.kty }
+    for (const name of ['crv', 'n', 'e', 'x', 'y'] as const) {
+      if (jwk[name] !== undefined) members[name] = jwk[name]
+    }
+    return imported(createPublicKey({ key: members, format: 'jwk' }), algorithms)
+  },
+
+  importKeyObject(key: KeyObject, algorithmsOf) {
+    if (!isNodeKeyObject(key)) throw new TypeError('not a KeyObject')
+    const verifyKey = key.type === 'private' ? createPublicKey(key) : key
+    const probe = imported(verifyKey, [])
+    return imported(verifyKey, algorithmsOf(probe.kty, probe.crv))
+  },
+
+  verify(alg, keys, signingInput, signature, pool) {
+    const spec = algorithmSpec(alg)!
+    const digest = spec.node.digest
+    if (spec.kty === 'oct') {
+      for (let i = 0; i < keys.length; i++) {
+        if (hmacMatches(digest!, keys[i]!.handles.get(alg) as HmacKey, signingInput, signature)) {
+          return i
+        }
+      }
+      return -1
+    }
+    if (!pool) {
+      const data = latin1Bytes(signingInput)
+      const bytes = signatureBytes(signature)
+      for (let i = 0; i < keys.length; i++) {
+        if (verifyOne(digest, data, keys[i]!.handles.get(alg) as NodeKey, bytes)) return i
+      }
+      return -1
+    }
+    // On the libuv thread pool; one promise for the whole attempt: the keys are tried one after
+    // another from the completion callbacks.
+    const data = Buffer.from(signingInput, 'latin1')
+    const bytes = Buffer.from(signature, 'base64url')
+    return new Promise((resolve) => {
+      let index = 0
+      const tryNext = (): void => {
+        if (index >= keys.length) {
+          resolve(-1)
+          return
+        }
+        const current = index++
+        const key = keys[current]!.handles.get(alg) as NodeKey
+        nodeVerify(digest, data, key, bytes, (error, valid) => {
+          if (!error && valid) resolve(current)
+          else tryNext()
+        })
+      }
+      tryNext()
+    })
+  },
+
+  async importSignKey(key, alg): Promise<SignHandle> {
+    const spec = algorithmSpec(alg)!
+    if (spec.kty === 'oct') {
+      if (!(key instanceof Uint8Array)) throw new TypeError(`${alg} signs with a secret`)
+      return keyFor(spec, createSecretKey(key))
+    }
+    if (key instanceof Uint8Array) throw new TypeError(`${alg} needs a private key`)
+    const keyObject = privateKeyObject(key)
+    const { kty, crv } = imported(keyObject, [])
+    if (!keyFits(alg, kty, crv))
+      throw new TypeError(`the key (${kty}${crv ? ` ${crv}` : ''}) does not fit ${alg}`)
+    return keyFor(spec, keyObject)
+  },
+
+  async sign(alg, handle, data) {
+    const spec = algorithmSpec(alg)!
+    if (spec.kty === 'oct') {
+      return createHmac(spec.node.digest!, (handle as HmacKey).hmac)
+        .update(data)
+        .digest()
+    }
+    return nodeSign(spec.node.digest, data, handle as NodeKey)
+  },
+
+  async exportPublicJwk(key) {
+    const keyObject = isNodeKeyObject(key)
+      ? key
+      : NodeKeyObject.from(key as Parameters<typeof NodeKeyObject.from>[0])
+    const publicKey = keyObject.type === 'private' ? createPublicKey(keyObject) : keyObject
+    return publicKey.export({ format: 'jwk' }) as Record<string, unknown>
+  },
+}

@@ -1,0 +1,95 @@
+/**
+ * The seam between the JOSE kernel and the platform's crypto. Two implementations exist, picked
+ * by the package's `imports` conditions (`#crypto-backend`): `node.ts` over `node:crypto`
+ * (synchronous verification with `KeyObject`s, the libuv thread pool under load) and `web.ts`
+ * over Web Crypto (`crypto.subtle`) for Workers, Vercel's Edge runtime, Deno and browsers.
+ *
+ * A backend only does what differs between platforms. Which algorithm fits which key, canonical
+ * encodings, lengths, claims and every policy decision stay in the kernel, written once.
+ */
+import type { HashName } from '../algorithms.js'
+import type { CryptoKey, KeyObject, PrivateKeyInput } from '../types.js'
+
+/** A verification key as a backend holds it, for one algorithm (opaque to the kernel). */
+export type VerifyHandle = unknown
+/** A signing key as a backend holds it, for one algorithm (opaque to the kernel). */
+export type SignHandle = unknown
+
+/** What the kernel learns about a key when a backend imports it. */
+export interface ImportedKey {
+  readonly kty: 'RSA' | 'EC' | 'OKP' | 'oct'
+  readonly crv: string | undefined
+  /** The RSA modulus length in bits. */
+  readonly modulusBits: number | undefined
+  /** The symmetric key length in bytes. */
+  readonly secretBytes: number | undefined
+  /** One handle per algorithm asked for. */
+  readonly handles: ReadonlyMap<string, VerifyHandle>
+}
+
+/** The members of a public (or, for `oct`, secret) JWK a backend may import. */
+export interface ImportableJwk {
+  readonly kty: string
+  readonly crv?: string | undefined
+  readonly n?: string | undefined
+  readonly e?: string | undefined
+  readonly x?: string | undefined
+  readonly y?: string | undefined
+  readonly k?: string | undefined
+}
+
+export interface CryptoBackend {
+  readonly name: 'node' | 'web'
+
+  /** Decodes base64url that the caller has checked against the alphabet. */
+  base64urlToBytes(text: string): Uint8Array
+  bytesToBase64url(bytes: Uint8Array): string
+  /** Decodes base64url to UTF-8 text (a JWT's header or payload). */
+  base64urlToText(text: string): string
+
+  /** A digest, synchronously (Web Crypto's own is asynchronous; the web backend computes it). */
+  digest(hash: HashName, data: Uint8Array | string): Uint8Array
+  /**
+   * base64url(SHA-256(UTF-8 of `text`)): the key under which caches remember a token without
+   * holding it. On the validation hot path, so each backend takes its fastest route.
+   */
+  hashKey(text: string): string
+  /** An HMAC, synchronously. */
+  hmac(hash: HashName, key: Uint8Array, data: Uint8Array | string): Uint8Array
+
+  /**
+   * Imports a public JWK (or an `oct` secret) for the algorithms given; rejects when the key
+   * does not import (a point off its curve, a malformed modulus).
+   */
+  importVerifyKey(jwk: ImportableJwk, algorithms: readonly string[]): Promise<ImportedKey>
+  /** Imports a Node.js `KeyObject` (its public half) for the algorithms its type allows. */
+  importKeyObject(
+    key: KeyObject,
+    algorithms: (kty: string, crv: string | undefined) => readonly string[],
+  ): ImportedKey
+
+  /**
+   * Verifies `signature` (base64url, canonical, of the right length: checked by the kernel) over
+   * `signingInput` with each key's handle for `alg` in turn; resolves to the index of the first
+   * that accepts it,
+   * or -1. The Node backend answers synchronously unless `pool` asks for the thread pool; the web
+   * backend always answers with a promise.
+   */
+  verify(
+    alg: string,
+    keys: readonly { readonly handles: ReadonlyMap<string, VerifyHandle> }[],
+    signingInput: string,
+    signature: string,
+    pool: boolean,
+  ): number | Promise<number>
+
+  /**
+   * Prepares a private key (a private JWK, `KeyObject` or `CryptoKey`) or an HMAC secret to sign
+   * with `alg`; rejects when it cannot.
+   */
+  importSignKey(key: PrivateKeyInput | Uint8Array, alg: string): Promise<SignHandle>
+  sign(alg: string, handle: SignHandle, data: Uint8Array): Promise<Uint8Array>
+
+  /** The public JWK of a private or public `KeyObject` or an extractable `CryptoKey`. */
+  exportPublicJwk(key: KeyObject | CryptoKey): Promise<Record<string, unknown>>
+}

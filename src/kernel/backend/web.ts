@@ -1,0 +1,246 @@
+/**
+ * The Web Crypto backend, over `crypto.subtle`: for Cloudflare Workers, Vercel's Edge runtime,
+ * Deno, browsers, and anything else with the Web Crypto API and no `node:crypto`. Keys are
+ * imported once per JWK and algorithm and kept as `CryptoKey`s; verification is asynchronous, as
+ * Web Crypto is. Synchronous digests (which Web Crypto lacks) come from the kernel's own SHA-2.
+ */
+import { type AlgorithmSpec, algorithmSpec, type HashName } from '../algorithms.js'
+import { hmacSha2, sha2 } from '../sha2.js'
+import type { CryptoKey, KeyObject } from '../types.js'
+import type { CryptoBackend, ImportableJwk, ImportedKey, SignHandle } from './types.js'
+
+/** The parts of a Web Crypto `CryptoKey` this backend reads. */
+interface WebKey {
+  readonly type: string
+  readonly extractable: boolean
+  readonly algorithm: {
+    readonly name: string
+    readonly hash?: { readonly name: string }
+    readonly namedCurve?: string
+  }
+  readonly usages: readonly string[]
+}
+
+/** The parts of `crypto.subtle` this backend calls (typed here: no DOM library needed). */
+interface Subtle {
+  importKey(
+    format: 'jwk' | 'raw',
+    key: object,
+    algorithm: object,
+    extractable: boolean,
+    usages: string[],
+  ): Promise<WebKey>
+  verify(algorithm: object, key: WebKey, signature: Uint8Array, data: Uint8Array): Promise<boolean>
+  sign(algorithm: object, key: WebKey, data: Uint8Array): Promise<ArrayBuffer>
+  exportKey(format: 'jwk', key: WebKey): Promise<object>
+}
+
+function subtle(): Subtle {
+  const subtle = (globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle
+  if (subtle === undefined) {
+    throw new TypeError('this runtime has no Web Crypto API (crypto.subtle)')
+  }
+  return subtle
+}
+
+const HASH_BYTES: Readonly<Record<HashName, number>> = {
+  'SHA-256': 32,
+  'SHA-384': 48,
+  'SHA-512': 64,
+}
+
+/** The key-import parameters of an algorithm (the curve of an OKP key comes from the key). */
+function importParams(spec: AlgorithmSpec, crv: string | undefined): object {
+  switch (spec.web) {
+    case 'ECDSA':
+      return { name: 'ECDSA', namedCurve: spec.crv }
+    case 'Ed25519':
+      return { name: crv === 'Ed448' ? 'Ed448' : 'Ed25519' }
+    default:
+      return { name: spec.web, hash: spec.hash }
+  }
+}
+
+/** The signing or verifying parameters of an algorithm. */
+function operationParams(spec: AlgorithmSpec, key: WebKey): object {
+  switch (spec.web) {
+    case 'RSA-PSS':
+      return { name: 'RSA-PSS', saltLength: HASH_BYTES[spec.hash!] }
+    case 'ECDSA':
+      return { name: 'ECDSA', hash: spec.hash }
+    default:
+      return { name: key.algorithm.name }
+  }
+}
+
+const decoder = new TextDecoder()
+
+function base64urlToBytes(text: string): Uint8Array {
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/')
+  const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4))
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
+}
+
+function bytesToBase64url(bytes: Uint8Array): string {
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  }
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+function latin1Bytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length)
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i)
+  return bytes
+}
+
+function isCryptoKey(key: unknown): key is WebKey {
+  return (
+    typeof key === 'object' &&
+    key !== null &&
+    typeof (key as WebKey).type === 'string' &&
+    typeof (key as WebKey).algorithm === 'object' &&
+    Array.isArray((key as WebKey).usages)
+  )
+}
+
+/** The JWK members a Web Crypto import takes (no `alg`, `use` or `key_ops` to contradict it). */
+function importable(jwk: ImportableJwk, extra?: Readonly<Record<string, unknown>>): object {
+  const out: Record<string, unknown> = { kty: jwk.kty }
+  for (const name of ['crv', 'n', 'e', 'x', 'y', 'k'] as const) {
+    if (jwk[name] !== undefined) out[name] = jwk[name]
+  }
+  return { ...out, ...extra }
+}
+
+function rsaBits(n: string | undefined): number | undefined {
+  if (n === undefined) return undefined
+  const bytes = base64urlToBytes(n)
+  let start = 0
+  while (start < bytes.length && bytes[start] === 0) start++
+  if (start === bytes.length) return 0
+  return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes[start]!))
+}
+
+/** The algorithm a Web Crypto key was made for, in JWS terms (a key is bound to one). */
+function keyMatches(key: WebKey, spec: AlgorithmSpec): boolean {
+  const algorithm = key.algorithm as { name: string; hash?: { name: string }; namedCurve?: string }
+  if (algorithm.name !== spec.web && !(spec.web === 'Ed25519' && algorithm.name === 'Ed448')) {
+    return false
+  }
+  if (spec.web === 'ECDSA') return algorithm.namedCurve === spec.crv
+  if (spec.hash !== undefined && algorithm.hash !== undefined) {
+    return algorithm.hash.name === spec.hash
+  }
+  return true
+}
+
+export const backend: CryptoBackend = {
+  name: 'web',
+
+  base64urlToBytes,
+  bytesToBase64url,
+  base64urlToText: (text) => decoder.decode(base64urlToBytes(text)),
+
+  digest: (hash, data) => sha2(hash, data),
+  hashKey: (text) => bytesToBase64url(sha2('SHA-256', text)),
+  hmac: (hash, key, data) => hmacSha2(hash, key, data),
+
+  async importVerifyKey(jwk, algorithms): Promise<ImportedKey> {
+    const handles = new Map<string, WebKey>()
+    for (const alg of algorithms) {
+      const spec = algorithmSpec(alg)!
+      const key = await subtle().importKey(
+        'jwk',
+        importable(jwk),
+        importParams(spec, jwk.crv),
+        false,
+        ['verify'],
+      )
+      handles.set(alg, key)
+    }
+    const kty = jwk.kty as ImportedKey['kty']
+    return {
+      kty,
+      crv: jwk.crv,
+      modulusBits: kty === 'RSA' ? rsaBits(jwk.n) : undefined,
+      secretBytes: kty === 'oct' ? base64urlToBytes(jwk.k ?? '').length : undefined,
+      handles,
+    }
+  },
+
+  importKeyObject(_key: KeyObject): ImportedKey {
+    throw new TypeError(
+      'a KeyObject is a Node.js type: on this runtime pass the key as a JWK (or a CryptoKey)',
+    )
+  },
+
+  async verify(alg, keys, signingInput, signature) {
+    const spec = algorithmSpec(alg)!
+    const data = latin1Bytes(signingInput)
+    const bytes = base64urlToBytes(signature)
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!.handles.get(alg) as WebKey
+      try {
+        if (await subtle().verify(operationParams(spec, key), key, bytes, data)) return i
+      } catch {
+        // A key that cannot verify this signature is simply not the one.
+      }
+    }
+    return -1
+  },
+
+  async importSignKey(key, alg): Promise<SignHandle> {
+    const spec = algorithmSpec(alg)!
+    if (key instanceof Uint8Array) {
+      if (spec.kty !== 'oct') throw new TypeError(`${alg} needs a private key`)
+      return subtle().importKey('raw', key, { name: 'HMAC', hash: spec.hash }, false, ['sign'])
+    }
+    if (spec.kty === 'oct') throw new TypeError(`${alg} signs with a secret`)
+    if (isCryptoKey(key)) {
+      if (!keyMatches(key, spec)) {
+        throw new TypeError(`the CryptoKey was made for ${key.algorithm.name}, not ${alg}`)
+      }
+      return key
+    }
+    const jwk = key as unknown as ImportableJwk & { d?: unknown }
+    if (typeof jwk.kty !== 'string' || typeof jwk.d !== 'string') {
+      throw new TypeError(
+        'a KeyObject is a Node.js type: on this runtime pass a private JWK or a CryptoKey',
+      )
+    }
+    const members = importable(jwk, privateMembers(key as unknown as Record<string, unknown>))
+    return subtle().importKey('jwk', members, importParams(spec, jwk.crv), false, ['sign'])
+  },
+
+  async sign(alg, handle, data) {
+    const spec = algorithmSpec(alg)!
+    const key = handle as WebKey
+    const signature = await subtle().sign(operationParams(spec, key), key, data)
+    return new Uint8Array(signature)
+  },
+
+  async exportPublicJwk(input: KeyObject | CryptoKey) {
+    const key: unknown = input
+    if (!isCryptoKey(key)) {
+      throw new TypeError('a KeyObject is a Node.js type: on this runtime pass a JWK or CryptoKey')
+    }
+    if (!key.extractable) {
+      throw new TypeError('the CryptoKey is not extractable: pass its public JWK as well')
+    }
+    const jwk = (await subtle().exportKey('jwk', key)) as Record<string, unknown>
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...publicPart } = jwk
+    return publicPart
+  },
+}
+
+function privateMembers(jwk: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const name of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const) {
+    if (typeof jwk[name] === 'string') out[name] = jwk[name]
+  }
+  return out
+}
