@@ -527,6 +527,8 @@ async function pluginParameters(issuer: string): Promise<Record<string, unknown>
     'auth-type-refresh-enabled': true,
     'device-authorization-expiration': 600,
     'device-authorization-interval': 1,
+    // RFC 9207: `iss` in every authorization response (Glewlwyd does not advertise it).
+    'oauth-as-iss-id': true,
     'pkce-allowed': true,
     'pkce-method-plain-allowed': false,
     'introspection-revocation-allowed': true,

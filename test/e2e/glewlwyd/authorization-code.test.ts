@@ -207,6 +207,28 @@ describe.skipIf(skip !== undefined)('Glewlwyd: authorization code with PKCE', ()
     expect(replayed.isSuccessful).toBe(false)
   })
 
+  it('checks the RFC 9207 issuer of the authorization response', async () => {
+    const request = createAuthorizationRequest({
+      authorizationEndpoint: disco.authorizationEndpoint!,
+      clientId: client.clientId,
+      redirectUri: client.redirectUri,
+      scope: 'openid api:read',
+    })
+    const redirect = new URL(await signedIn.session.authorize(request.url))
+    expect(redirect.searchParams.get('iss')).toBe(glewlwyd.issuer)
+    const options = { expectedState: request.state, discovery: disco }
+    expect(parseAuthorizationResponse(redirect.href, options)).toMatchObject({
+      isSuccessful: true,
+      iss: glewlwyd.issuer,
+    })
+    // A response from another provider (a mix-up attack) is refused.
+    redirect.searchParams.set('iss', 'https://other-provider.example')
+    expect(parseAuthorizationResponse(redirect.href, options)).toMatchObject({
+      isSuccessful: false,
+      errorType: 'policy',
+    })
+  })
+
   it('checks the state of the authorization response', async () => {
     const request = createAuthorizationRequest({
       authorizationEndpoint: disco.authorizationEndpoint!,
