@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 /**
- * `npm run test:e2e`: end-to-end tests with a real Chromium (Debian `chromium`) and a real
- * `redis-server`, both installed by `.ci/run`. Files run one at a time: each drives real
- * processes and a browser.
+ * `npm run test:e2e`: end-to-end tests with a real Chromium (Debian `chromium`), a real
+ * `redis-server` and a real Glewlwyd (Debian `glewlwyd`), all installed by `.ci/run`. Files run
+ * one at a time: each drives real processes and a browser.
  */
 export default defineConfig({
   resolve: {
