@@ -2,20 +2,26 @@
  * The cache key of a client-credentials request: every parameter that changes the token it
  * yields, hashed. Two requests share a token exactly when they would get the same one.
  */
-import { createHash } from 'node:crypto'
+import { createHash, createHmac, createPublicKey, type KeyObject } from 'node:crypto'
+import type { JWK } from 'jose'
 import { defaultMethod } from '../client-auth/methods.js'
 import { parseHttpUrl } from '../internal/url.js'
 import type { ClientCredentialsTokenRequestInit } from '../token/client-credentials.js'
 
 /**
  * `token:` and the SHA-256 (base64url) of the token endpoint, client id, authentication method,
- * scope, resource, audience and extra parameters, and the DPoP key's thumbprint (of its public
- * key) when the tokens are DPoP-bound. Scope and resource values are sorted (their order does
- * not change the grant); extra parameters are sorted by name and keep their values' order. The
- * secret and private key are not part of it: they prove who the client is but do not change the
- * token, and nothing derived from them should sit in a shared store's key space.
+ * the credentials, scope, resource, audience and extra parameters, and the DPoP key's thumbprint
+ * (of its public key) when the tokens are DPoP-bound. Scope and resource values are sorted (their
+ * order does not change the grant); extra parameters are sorted by name and keep their values'
+ * order.
  *
- * @throws TypeError when `address` is not an absolute http(s) URL or `clientId` is missing.
+ * The credentials are in it so that a manager configured with a wrong secret or another private
+ * key is never handed the token the real client obtained: it has to ask the provider, which
+ * refuses it. Neither appears in clear: the secret enters as an HMAC keyed with itself, the
+ * private key as the SHA-256 of its public key, and both only inside the outer SHA-256.
+ *
+ * @throws TypeError when `address` is not an absolute http(s) URL, `clientId` is missing, or
+ *   `privateKey` is not a private key.
  */
 export function tokenCacheKey(request: ClientCredentialsTokenRequestInit): string {
   const endpoint = parseHttpUrl(request.address, 'request.address').href
@@ -39,6 +45,7 @@ export function tokenCacheKey(request: ClientCredentialsTokenRequestInit): strin
     endpoint,
     request.clientId,
     defaultMethod(request),
+    credentialFingerprint(request),
     [...new Set(scope.filter((value) => value.length > 0))].sort(),
     [...new Set(resource)].sort(),
     request.audience ?? null,
@@ -48,4 +55,37 @@ export function tokenCacheKey(request: ClientCredentialsTokenRequestInit): strin
     ...(dpop === undefined ? [] : [{ jkt: dpop.thumbprint }]),
   ])
   return `token:${createHash('sha256').update(material).digest('base64url')}`
+}
+
+/**
+ * What identifies the client's credentials without revealing them: an HMAC of the secret keyed
+ * with the secret itself (a generated client secret cannot be guessed back from it), and the
+ * SHA-256 of the private key's public half (SPKI), so that a JWK and a `KeyObject` of the same key
+ * give the same value.
+ */
+function credentialFingerprint(request: ClientCredentialsTokenRequestInit): string[] {
+  const parts: string[] = []
+  const secret = request.clientSecret
+  if (typeof secret === 'string') {
+    parts.push(
+      `secret:${createHmac('sha256', secret).update('identity-model client secret').digest('base64url')}`,
+    )
+  }
+  const key = request.privateKey
+  if (key !== undefined) {
+    parts.push(`key:${createHash('sha256').update(publicKeyDer(key)).digest('base64url')}`)
+  }
+  return parts
+}
+
+function publicKeyDer(key: JWK | KeyObject): Buffer {
+  try {
+    const input =
+      key !== null && typeof key === 'object' && 'kty' in key
+        ? createPublicKey({ key: key as JWK & { kty: string }, format: 'jwk' })
+        : createPublicKey(key as KeyObject)
+    return input.export({ type: 'spki', format: 'der' })
+  } catch {
+    throw new TypeError('request.privateKey must be a private key (a private JWK or a KeyObject)')
+  }
 }

@@ -15,41 +15,67 @@ export interface CachedToken {
   readonly expiresAt: number
 }
 
+/** No token is kept longer than this, whatever `expires_in` says (one year). */
+export const MAX_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000
+/** A token with less lifetime than this is not usable (renewal would be a request per call). */
+export const MIN_LIFETIME_MS = 1000
+
 /**
- * The cached form of a token response received at `now`. The lifetime is `expires_in`, cut to
- * the `exp` of a JWT access token when that comes first (providers count from an `iat` rounded
- * down to the second, and the request took time); an `exp` before half of `expires_in` means the
- * clocks disagree, and `expires_in` (relative, so immune to that) wins. Without `expires_in`, the
- * JWT's `exp`; without that, `defaultLifetimeMs`.
+ * The cached form of a token response received at `now`, or `undefined` when the token cannot
+ * be used (it has less than {@link MIN_LIFETIME_MS} left, or is a JWT already past its `exp`).
+ *
+ * The lifetime is the shortest of:
+ * - `expires_in`, when it is a positive number (`0` carries no lifetime: some providers send it
+ *   for "not said"; the next bounds and then `defaultLifetimeMs` apply);
+ * - for a JWT access token (read without verification: it only bounds caching), its own lifetime
+ *   `exp - iat`, which no clock difference affects, and the time until `exp` by this machine's
+ *   clock: a token is never handed out past its own `exp`, however large `expires_in` is;
+ * - `defaultLifetimeMs` when none of the above is known;
+ * - one year ({@link MAX_LIFETIME_MS}).
  */
-export function cachedToken(token: TokenSet, now: number, defaultLifetimeMs: number): CachedToken {
-  const exp = jwtExpiry(token.access_token)
-  let expiresAt: number
-  if (typeof token.expires_in === 'number') {
-    const lifetimeMs = token.expires_in * 1000
-    expiresAt = now + lifetimeMs
-    if (exp !== undefined && exp < expiresAt && exp > now + lifetimeMs / 2) expiresAt = exp
-  } else {
-    expiresAt = exp ?? now + defaultLifetimeMs
+export function cachedToken(
+  token: TokenSet,
+  now: number,
+  defaultLifetimeMs: number,
+): CachedToken | undefined {
+  const bounds: number[] = []
+  const expiresIn = token.expires_in
+  if (typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0) {
+    bounds.push(expiresIn * 1000)
   }
+  const { exp, iat } = jwtTimes(token.access_token)
+  if (exp !== undefined) {
+    if (iat !== undefined && exp > iat) bounds.push(exp - iat)
+    bounds.push(exp - now)
+  }
+  if (bounds.length === 0) bounds.push(defaultLifetimeMs)
+  const lifetime = Math.min(MAX_LIFETIME_MS, ...bounds)
+  if (!(lifetime >= MIN_LIFETIME_MS)) return undefined
   return {
     accessToken: token.access_token,
     tokenType: token.token_type,
     scope: typeof token.scope === 'string' ? token.scope : undefined,
     issuedAt: now,
-    expiresAt,
+    expiresAt: now + lifetime,
   }
 }
 
-/** The `exp` of a JWT, in milliseconds, read without verification (it only bounds caching). */
-function jwtExpiry(accessToken: string): number | undefined {
+/** The `exp` and `iat` of a JWT, in milliseconds, read without verification. */
+function jwtTimes(accessToken: string): { exp?: number; iat?: number } {
   const payload = accessToken.split('.')[1]
-  if (payload === undefined) return undefined
+  if (payload === undefined || payload.length > 64 * 1024) return {}
   try {
-    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp?: unknown }).exp
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+      exp?: unknown
+      iat?: unknown
+    }
+    const ms = (value: unknown) =>
+      typeof value === 'number' && Number.isFinite(value) ? value * 1000 : undefined
+    const exp = ms(claims?.exp)
+    const iat = ms(claims?.iat)
+    return { ...(exp === undefined ? {} : { exp }), ...(iat === undefined ? {} : { iat }) }
   } catch {
-    return undefined
+    return {}
   }
 }
 

@@ -8,7 +8,7 @@ import type { CacheStore, StoreLock } from '../cache/store.js'
 import type { DpopHandle } from '../dpop/handle.js'
 import { TokenUnavailableError } from '../errors.js'
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js'
-import type { RequestFailure } from '../http/result.js'
+import { failure, type RequestFailure } from '../http/result.js'
 import { raceSignal } from '../internal/abort.js'
 import {
   type ClientCredentialsTokenRequestInit,
@@ -295,6 +295,15 @@ export class TokenManager {
     if (!response.isSuccessful) throw new TokenRequestFailed(response)
     const now = Date.now()
     const token = cachedToken(response.token, now, this.#defaultLifetimeMs)
+    if (token === undefined) {
+      throw new TokenRequestFailed(
+        failure(
+          'invalid_response',
+          "the token endpoint issued a token that is already expired or expires within a second (a JWT past its exp by this machine's clock, or a sub-second expires_in)",
+          { httpStatus: 200 },
+        ),
+      )
+    }
     const ttlMs = token.expiresAt - now
     if (ttlMs > 0) {
       try {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { MemoryStore } from '../../src/cache/memory-store.js'
 import type { CacheStore } from '../../src/cache/store.js'
@@ -206,13 +207,14 @@ describe('TokenManager: renewal before expiry', () => {
   })
 
   it('takes the lifetime from a JWT exp when expires_in is absent, else 300 s', async () => {
-    const exp = Math.floor(Date.now() / 1000) + 120
-    const jwt = `${b64({ alg: 'none' })}.${b64({ exp })}.sig`
+    // A fresh JWT per request (an already expired one is refused: see the issue-12 tests).
+    const jwt = () =>
+      `${b64({ alg: 'none' })}.${b64({ exp: Math.floor(Date.now() / 1000) + 120 })}.sig`
     let opaque = 0
     const fake = fakeFetch({
       [TOKEN_ENDPOINT]: async (request) => {
         const scope = new URLSearchParams(await request.text()).get('scope')
-        if (scope === 'jwt') return json({ access_token: jwt, token_type: 'Bearer' })
+        if (scope === 'jwt') return json({ access_token: jwt(), token_type: 'Bearer' })
         opaque++
         return json({ access_token: `opaque${opaque}`, token_type: 'Bearer' })
       },
@@ -384,3 +386,71 @@ describe('TokenManager: the fleet protocol on a store', () => {
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url')
 }
+
+describe('TokenManager: the credentials are part of the cache key (issue 12)', () => {
+  it('does not hand a manager with a wrong secret the token cached by the real client', async () => {
+    // The endpoint issues a token to whoever asks: the point is that the wrong manager asks.
+    const op = tokenEndpoint({ expiresIn: 3600 })
+    const store = new MemoryStore()
+    const real = manager(op.fetch, {}, store)
+    const wrong = manager(op.fetch, { clientSecret: 'not-the-secret' }, store)
+    expect(await real.getAccessToken()).toBe('t1')
+    expect(await wrong.getAccessToken()).toBe('t2')
+    expect(op.requests()).toBe(2)
+    expect(wrong.cacheKey).not.toBe(real.cacheKey)
+    // The secret is hashed into the key, never written in clear.
+    for (const m of [real, wrong]) {
+      expect(m.cacheKey).not.toContain(SECRET)
+      expect(m.cacheKey).not.toContain('not-the-secret')
+    }
+  })
+
+  it('does not hand a manager with another private key the token of the real one', async () => {
+    const op = tokenEndpoint({ expiresIn: 3600 })
+    const store = new MemoryStore()
+    const keyA = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+    const keyB = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+    const withKey = (privateKey: unknown) =>
+      manager(op.fetch, { clientSecret: undefined, privateKey }, store)
+    const a = withKey(keyA)
+    const b = withKey(keyB)
+    // The same key as a JWK is the same client.
+    const aAsJwk = withKey(keyA.export({ format: 'jwk' }))
+    expect(a.cacheKey).not.toBe(b.cacheKey)
+    expect(aAsJwk.cacheKey).toBe(a.cacheKey)
+    expect(a.cacheKey).not.toContain(String(keyA.export({ format: 'jwk' }).d))
+    expect(() => withKey({ kty: 'oct', k: 'c2VjcmV0' })).toThrow(TypeError)
+  })
+})
+
+describe('TokenManager: sane lifetimes (issue 12)', () => {
+  it('expires_in: 0 does not turn every call into a token request', async () => {
+    const op = tokenEndpoint({ expiresIn: 0 })
+    const m = manager(op.fetch)
+    for (let i = 0; i < 50; i++) {
+      expect(await m.getAccessToken()).toBe('t1')
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(op.requests()).toBe(1)
+  })
+
+  it('a huge expires_in never hands out a JWT past its own exp', async () => {
+    let issued = 0
+    const fake = fakeFetch({
+      [TOKEN_ENDPOINT]: () => {
+        issued++
+        const now = Math.floor(Date.now() / 1000)
+        const jwt = `${b64({ alg: 'none' })}.${b64({ iat: now, exp: now + 60, n: issued })}.sig`
+        return json({ access_token: jwt, token_type: 'Bearer', expires_in: 1e9 })
+      },
+    })
+    const m = manager(fake.fetch)
+    for (let i = 0; i < 300; i++) {
+      const token = await m.getAccessToken()
+      const { exp } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+      expect(Date.now()).toBeLessThan(exp * 1000)
+      await vi.advanceTimersByTimeAsync(1_000)
+    }
+    expect(issued).toBeGreaterThanOrEqual(5)
+  })
+})
