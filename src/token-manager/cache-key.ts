@@ -9,7 +9,7 @@ import { parseHttpUrl } from '../internal/url.js'
 import type { ClientCredentialsTokenRequestInit } from '../token/client-credentials.js'
 
 /**
- * `token:` and the SHA-256 (base64url) of the token endpoint, client id, authentication method,
+ * `token:{...}` around the SHA-256 (base64url) of the token endpoint, client id, authentication method,
  * the credentials, scope, resource, audience and extra parameters, and the DPoP key's thumbprint
  * (of its public key) when the tokens are DPoP-bound. Scope and resource values are sorted (their
  * order does not change the grant); extra parameters are sorted by name and keep their values'
@@ -24,6 +24,14 @@ import type { ClientCredentialsTokenRequestInit } from '../token/client-credenti
  *   `privateKey` is not a private key.
  */
 export function tokenCacheKey(request: ClientCredentialsTokenRequestInit): string {
+  return `token:{${tokenCacheDigest(request)}}`
+}
+
+/**
+ * The SHA-256 inside {@link tokenCacheKey}: the `{...}` hash tag that the token's entry, lock and
+ * failure marker share.
+ */
+export function tokenCacheDigest(request: ClientCredentialsTokenRequestInit): string {
   const endpoint = parseHttpUrl(request.address, 'request.address').href
   if (typeof request.clientId !== 'string' || request.clientId.length === 0) {
     throw new TypeError('request.clientId is required')
@@ -54,7 +62,7 @@ export function tokenCacheKey(request: ClientCredentialsTokenRequestInit): strin
     // without DPoP, so the keys of bearer tokens stay what they were.
     ...(dpop === undefined ? [] : [{ jkt: dpop.thumbprint }]),
   ])
-  return `token:${createHash('sha256').update(material).digest('base64url')}`
+  return createHash('sha256').update(material).digest('base64url')
 }
 
 /**
