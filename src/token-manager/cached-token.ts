@@ -9,7 +9,11 @@ export interface CachedToken {
   readonly accessToken: string
   readonly tokenType: string
   readonly scope: string | undefined
-  /** When it was issued, in epoch milliseconds (by the clock of the process that got it). */
+  /**
+   * When it was issued, in epoch milliseconds, by the clock of the process that got it: when it
+   * arrived, or up to a second earlier when its JWT's whole-second `exp` makes it that much
+   * shorter than its lifetime.
+   */
   readonly issuedAt: number
   /** When it expires, in epoch milliseconds. */
   readonly expiresAt: number
@@ -17,6 +21,8 @@ export interface CachedToken {
 
 /** No token is kept longer than this, whatever `expires_in` says (one year). */
 export const MAX_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000
+/** How much earlier than its arrival a token may be taken as issued (iat is whole seconds). */
+const ROUNDING_MS = 1000
 /** A token with less lifetime than this is not usable (renewal would be a request per call). */
 export const MIN_LIFETIME_MS = 1000
 
@@ -38,25 +44,31 @@ export function cachedToken(
   now: number,
   defaultLifetimeMs: number,
 ): CachedToken | undefined {
-  const bounds: number[] = []
+  // Bounds no clock difference affects, then the one by this machine's clock.
+  const fixed: number[] = []
   const expiresIn = token.expires_in
   if (typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0) {
-    bounds.push(expiresIn * 1000)
+    fixed.push(expiresIn * 1000)
   }
   const { exp, iat } = jwtTimes(token.access_token)
-  if (exp !== undefined) {
-    if (iat !== undefined && exp > iat) bounds.push(exp - iat)
-    bounds.push(exp - now)
-  }
-  if (bounds.length === 0) bounds.push(defaultLifetimeMs)
-  const lifetime = Math.min(MAX_LIFETIME_MS, ...bounds)
+  if (exp !== undefined && iat !== undefined && exp > iat) fixed.push(exp - iat)
+  const untilExp = exp === undefined ? [] : [exp - now]
+  if (fixed.length === 0 && untilExp.length === 0) fixed.push(defaultLifetimeMs)
+  const lifetime = Math.min(MAX_LIFETIME_MS, ...fixed, ...untilExp)
   if (!(lifetime >= MIN_LIFETIME_MS)) return undefined
+  const expiresAt = now + lifetime
+  // The lifetime the provider meant: a JWT's exp counts from an iat rounded down to the second,
+  // so exp - now comes out up to a second short. The token is then taken as issued that much
+  // earlier (a second at most, so that a clock difference cannot make a fresh token look half
+  // spent), and renewal margins keep their size.
+  const nominal = Math.min(MAX_LIFETIME_MS, ...(fixed.length > 0 ? fixed : untilExp))
+  const issuedAt = Math.max(expiresAt - nominal, now - ROUNDING_MS)
   return {
     accessToken: token.access_token,
     tokenType: token.token_type,
     scope: typeof token.scope === 'string' ? token.scope : undefined,
-    issuedAt: now,
-    expiresAt: now + lifetime,
+    issuedAt,
+    expiresAt,
   }
 }
 

@@ -67,6 +67,17 @@ describe('cachedToken lifetime', () => {
     expect(huge?.expiresAt).toBe(NOW + 365 * 24 * 3600 * 1000)
   })
 
+  it('takes a token cut short by its whole-second exp as issued up to a second earlier', () => {
+    // iat rounded down: issued 0.8 s before the second ticked; 6 s token, 5.2 s left.
+    const access_token = jwt({ iat: (NOW - 800) / 1000, exp: (NOW + 5_200) / 1000 })
+    const token = cachedToken({ access_token, token_type: 'Bearer', expires_in: 6 }, NOW, 1)
+    expect(token).toMatchObject({ issuedAt: NOW - 800, expiresAt: NOW + 5_200 })
+    // A clock 40 s ahead of the provider's: never more than a second back.
+    const skewed = jwt({ iat: (NOW - 40_000) / 1000, exp: (NOW + 20_000) / 1000 })
+    const late = cachedToken({ access_token: skewed, token_type: 'Bearer', expires_in: 60 }, NOW, 1)
+    expect(late).toMatchObject({ issuedAt: NOW - 1_000, expiresAt: NOW + 20_000 })
+  })
+
   it('falls back to the JWT exp, then to the default lifetime', () => {
     const access_token = jwt({ exp: (NOW + 120_000) / 1000 })
     expect(cachedToken({ access_token, token_type: 'Bearer' }, NOW, 5000)?.expiresAt).toBe(
