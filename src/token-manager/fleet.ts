@@ -242,3 +242,25 @@ async function readShared<V>(
     return undefined
   }
 }
+
+const MAX_EXPIRY_SKEW_MS = 5_000
+
+/**
+ * A token is not handed out in its last 10 % of lifetime (at most 5 s): room for clock
+ * differences and latency.
+ */
+export function usableUntil(token: {
+  readonly issuedAt: number
+  readonly expiresAt: number
+}): number {
+  return token.expiresAt - Math.min(MAX_EXPIRY_SKEW_MS, (token.expiresAt - token.issuedAt) / 10)
+}
+
+/** An option in seconds, as milliseconds; `TypeError` for a negative or non-finite number. */
+export function seconds(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback * 1000
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new TypeError(`${name} must be a number of seconds >= 0`)
+  }
+  return value * 1000
+}

@@ -25,6 +25,8 @@ import {
   ProducerFailed,
   type Round,
   runRound,
+  seconds,
+  usableUntil,
 } from './fleet.js'
 
 /** What {@link TokenManager} takes. */
@@ -150,7 +152,6 @@ class RenewalFailed {
   ) {}
 }
 
-const MAX_EXPIRY_SKEW_MS = 5_000
 const LOCK_SLACK_MS = 2_000
 const MAX_JITTER_MS = 15_000
 /** Retries while the store is down and the old token is still good. */
@@ -520,17 +521,4 @@ export class TokenManager {
       { cause },
     )
   }
-}
-
-/** A token is not handed out in its last 10 % of lifetime (at most 5 s): clocks and latency. */
-function usableUntil(token: CachedToken): number {
-  return token.expiresAt - Math.min(MAX_EXPIRY_SKEW_MS, (token.expiresAt - token.issuedAt) / 10)
-}
-
-function seconds(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback * 1000
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new TypeError(`${name} must be a number of seconds >= 0`)
-  }
-  return value * 1000
 }
