@@ -142,11 +142,15 @@ describe('UserTokenManager', () => {
     const op = provider()
     const store = new MemoryStore()
     const keys: string[] = []
+    const seen = (key: string): string => {
+      keys.push(key)
+      return key
+    }
     const spying: CacheStore = {
-      get: (key) => (keys.push(key), store.get(key)),
-      set: (key, value, ttl) => (keys.push(key), store.set(key, value, ttl)),
-      delete: (key) => (keys.push(key), store.delete(key)),
-      acquireLock: (key, ttl) => (keys.push(key), store.acquireLock(key, ttl)),
+      get: (key) => store.get(seen(key)),
+      set: (key, value, ttl) => store.set(seen(key), value, ttl),
+      delete: (key) => store.delete(seen(key)),
+      acquireLock: (key, ttl) => store.acquireLock(seen(key), ttl),
     }
     const m = manager(op.fetch, spying)
     await m.storeTokens(SESSION, signedIn)
