@@ -111,6 +111,11 @@ export interface SignOutResult {
    * valid at the provider.
    */
   readonly revocation: TokenRevocationResponse | undefined
+  /**
+   * The ID token of the session, when the sign-in (or a refresh) returned one: the
+   * `idTokenHint` for `createEndSessionUrl`, to log the user out at the provider too.
+   */
+  readonly idToken: string | undefined
 }
 
 /** What a {@link UserTokenManager} reports. `session` is a hash, never the session id. */
@@ -414,7 +419,7 @@ export class UserTokenManager {
       session: keys.value,
       revoked: revocation?.isSuccessful === true,
     })
-    return { hadTokens: entry !== undefined, revocation }
+    return { hadTokens: entry !== undefined, revocation, idToken: entry?.idToken }
   }
 
   /** The lock, waiting up to its lifetime for a holder to finish; without it after that. */
