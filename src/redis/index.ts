@@ -91,9 +91,13 @@ export interface SharedRedisStore extends CacheStore {
  * `new ProviderCache({ store })`.
  *
  * - Tokens, discovery documents and key sets are shared by every process using the same Redis
- *   and `prefix`; one token renewal is in flight across all of them (a lock with `SET NX PX`,
- *   released only by its owner through a Lua script, and expiring by itself so that a crashed
- *   holder cannot block renewal).
+ *   and `prefix`; one token renewal is in flight across all of them (a lock taken by a script
+ *   that is idempotent for its owner, released only by its owner, and expiring by itself so that
+ *   a crashed holder cannot block renewal). The keys of one token share a hash slot.
+ * - A single node (`url`, `client`), a Redis Cluster (`cluster`, or a `createCluster` client) or
+ *   Sentinel (`sentinel`, or a `createSentinel` client). A command the store gave up on is
+ *   aborted, so that a client that queues or re-sends commands around a failover can never take
+ *   a lock after its caller left.
  * - Redis going away is never an outage: commands fail fast, each process keeps its own cache,
  *   one warning is reported, and the client reconnects when Redis is back.
  *
