@@ -11,7 +11,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { runFleetBench } from './fleet.js'
+import { fleetBench } from './fleet.js'
 import { ALGS, type Alg } from './lib/fixtures.js'
 import { coldBurst } from './scenarios/cold-burst.js'
 import { concurrent } from './scenarios/concurrent.js'
@@ -57,8 +57,8 @@ await step('http', () => http(quick ? 3 : 5, quick ? 1 : 2))
 await step('token-cache', () => tokenCache(rounds))
 await step('fleet', async () => {
   // Needs redis-server (Debian package); .ci/run installs it.
-  const markdown = (await runFleetBench()).replace(/^## /, '### ')
-  return { markdown, checks: [] }
+  const { markdown, checks } = await fleetBench()
+  return { markdown: markdown.replace(/^## /, '### '), checks }
 })
 await step('memory', () => memory(quick ? 100_000 : 1_000_000))
 

@@ -229,8 +229,18 @@ export {
 export {
   type GetAccessTokenOptions,
   TokenManager,
+  type TokenManagerEvent,
   type TokenManagerOptions,
 } from './token-manager/token-manager.js'
+export {
+  type GetUserAccessTokenOptions,
+  type SignOutResult,
+  type UserAccessTokenResult,
+  type UserTokenEvent,
+  type UserTokenFailure,
+  UserTokenManager,
+  type UserTokenManagerOptions,
+} from './token-manager/user-token-manager.js'
 
 // DPoP (RFC 9449): keys and proofs, DPoP-bound tokens (`dpop` on every token request), resource
 // calls with proofs, and proof validation for servers

@@ -69,14 +69,24 @@ export class MemoryStore implements CacheStore {
   acquireLock(key: string, ttlMs: number): Promise<StoreLock | undefined> {
     checkTtl(ttlMs)
     const now = this.#now()
-    const held = this.#locks.get(key)
-    if (held !== undefined && now < held.expiresAt) return Promise.resolve(undefined)
+    const current = this.#locks.get(key)
+    if (current !== undefined && now < current.expiresAt) return Promise.resolve(undefined)
     const owner = Symbol(key)
     this.#locks.set(key, { owner, expiresAt: now + ttlMs })
+    const held = (): boolean => {
+      const holder = this.#locks.get(key)
+      return holder?.owner === owner && this.#now() < holder.expiresAt
+    }
     return Promise.resolve({
       release: () => {
         if (this.#locks.get(key)?.owner === owner) this.#locks.delete(key)
         return Promise.resolve()
+      },
+      set: async (entryKey: string, value: string, entryTtlMs: number) => {
+        checkTtl(entryTtlMs)
+        if (!held()) return false
+        await this.set(entryKey, value, entryTtlMs)
+        return true
       },
     })
   }

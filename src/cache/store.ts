@@ -13,6 +13,14 @@
 export interface StoreLock {
   /** Releases the lock if this holder still owns it (never another holder's lock). */
   release(): Promise<void>
+  /**
+   * A fenced write: sets `key` (as {@link CacheStore.set} does) only while this holder still
+   * owns the lock, atomically, and resolves to `false` without writing once the lock has expired
+   * or passed to someone else. A holder that was too slow can then never overwrite what the next
+   * holder wrote (a rotated refresh token, a sign-out). Optional for stores of your own: callers
+   * fall back to `set`, with that weaker guarantee.
+   */
+  set?(key: string, value: string, ttlMs: number): Promise<boolean>
 }
 
 /**
@@ -25,6 +33,11 @@ export interface StoreLock {
  * - `acquireLock` is atomic: at most one holder at a time per key; it resolves to `undefined` when
  *   another holder has the lock. The lock expires after `ttlMs`. `release` removes it only when
  *   the caller still owns it.
+ * - Keys that belong together share a `{...}` hash tag (`token:{abc}`, `lock:token:{abc}`), as in
+ *   Redis Cluster: a store that partitions its key space keeps them in one partition, so that a
+ *   fenced write ({@link StoreLock.set}) can check the lock and write in one step.
+ * - A command that the store gave up on (timed out) must not take effect later: a lock taken by
+ *   a command replayed after a reconnect would have no holder left to release it.
  * - A backend that is unreachable rejects (fast, not after minutes). Callers in this library treat
  *   a rejection as a miss and carry on per process, so a store outage is never an outage of the
  *   service. Implementations report their own failures (see `onWarning` of the Redis store): the

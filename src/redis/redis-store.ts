@@ -8,21 +8,83 @@ import type { CacheStore, StoreLock } from '../cache/store.js'
 import { decrypt, encrypt, isEncrypted } from './encryption.js'
 
 /**
- * What the store needs from a Redis client: node-redis (`redis` >= 5) clients fit as they are.
- * Commands go through `sendCommand`, so the client's modules and type mappings do not matter.
+ * What the store needs from a Redis client: node-redis (`redis` >= 5) clients fit as they are: a
+ * client (`createClient`), a cluster client (`createCluster`) or a sentinel client
+ * (`createSentinel`). Commands go through `sendCommand`, so the client's modules and type mappings
+ * do not matter.
  */
 export interface RedisClientLike {
   readonly isOpen: boolean
   readonly isReady: boolean
   connect(): Promise<unknown>
-  sendCommand(args: string[]): Promise<unknown>
-  on(event: 'ready', listener: () => void): unknown
-  off(event: 'ready', listener: () => void): unknown
+  sendCommand(...args: never[]): Promise<unknown>
+  // biome-ignore lint/suspicious/noExplicitAny: node-redis declares its listeners with any[].
+  on(event: string, listener: (...args: any[]) => void): unknown
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  off(event: string, listener: (...args: any[]) => void): unknown
+}
+
+/** Which kind of node-redis client, and how to send it one command. */
+export type RedisTopology = 'node' | 'cluster' | 'sentinel'
+
+type Send = (
+  args: string[],
+  key: string | undefined,
+  readonly: boolean,
+  signal: AbortSignal,
+) => Promise<unknown>
+
+/** The kind of a node-redis client, told apart by the methods only that kind has. */
+export function topologyOf(client: RedisClientLike): RedisTopology {
+  const methods = client as unknown as Record<string, unknown>
+  if (typeof methods.getSlotRandomNode === 'function') return 'cluster'
+  if (typeof methods.getMasterNode === 'function') return 'sentinel'
+  return 'node'
+}
+
+/**
+ * One command, routed by its first key on a cluster, and carrying an abort signal: once the store
+ * gives up on it, a command still queued (node-redis queues while it reconnects, and a sentinel
+ * client retries after a failover) is dropped instead of being sent later.
+ */
+function sender(client: RedisClientLike, topology: RedisTopology): Send {
+  const c = client as unknown as {
+    sendCommand(...args: unknown[]): Promise<unknown>
+  }
+  switch (topology) {
+    case 'cluster':
+      return (args, key, readonly, signal) =>
+        c.sendCommand(key, readonly, args, { abortSignal: signal })
+    case 'sentinel':
+      return (args, _key, readonly, signal) =>
+        c.sendCommand(readonly, args, { abortSignal: signal })
+    case 'node':
+      return (args, _key, _readonly, signal) => c.sendCommand(args, { abortSignal: signal })
+  }
 }
 
 /** Deletes the lock only if its value is still the caller's owner token. */
 const RELEASE_SCRIPT =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+/**
+ * Takes the lock unless someone else holds it; idempotent for its owner, so that a command the
+ * client re-sends within the caller's wait (a sentinel client does after a failover) does not
+ * find the caller's own lock and report it as someone else's.
+ */
+const ACQUIRE_SCRIPT = `local held = redis.call('get', KEYS[1])
+if held == ARGV[1] then return 1 end
+if held then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`
+
+/** Writes KEYS[2] only while KEYS[1] (the lock, same hash slot) holds the caller's owner token. */
+const FENCED_SET_SCRIPT = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1`
+
+/** Locks given up on (their command timed out), released once Redis answers again. */
+const MAX_ABANDONED = 100
 
 /** How `createRedisStore` configures a {@link RedisStore} (internal). */
 export interface RedisStoreSettings {
@@ -31,7 +93,7 @@ export interface RedisStoreSettings {
   readonly encryptionKey: Buffer | undefined
   readonly commandTimeoutMs: number
   readonly onWarning: (message: string) => void
-  /** Where Redis is, for warnings (host and port, never credentials). */
+  /** Where Redis is, for warnings (hosts and ports, never credentials). */
   readonly where: string
   /** Closes a client the store created; `undefined` for the caller's own client. */
   readonly closeClient: (() => Promise<void>) | undefined
@@ -44,16 +106,28 @@ export interface RedisStoreSettings {
  */
 export class RedisStore implements CacheStore {
   readonly #settings: RedisStoreSettings
+  readonly #send: Send
+  readonly #topology: RedisTopology
   readonly #onReady = (): void => {
     this.#outageReported = false
+    this.#releaseAbandoned()
   }
+  /** Lock owners whose acquisition timed out, by Redis key, with when their lock expires. */
+  readonly #abandoned = new Map<string, { readonly owner: string; readonly until: number }>()
   #outageReported = false
   #unreadableReported = false
   #closed = false
 
   constructor(settings: RedisStoreSettings) {
     this.#settings = settings
+    this.#topology = topologyOf(settings.client)
+    this.#send = sender(settings.client, this.#topology)
     settings.client.on('ready', this.#onReady)
+  }
+
+  /** `'node'`, `'cluster'` or `'sentinel'`: the kind of client the store talks through. */
+  get topology(): RedisTopology {
+    return this.#topology
   }
 
   /** True while the client is connected and the store is not closed. */
@@ -63,36 +137,70 @@ export class RedisStore implements CacheStore {
 
   async get(key: string): Promise<string | undefined> {
     const redisKey = this.#settings.prefix + key
-    const reply = await this.#send(['GET', redisKey])
+    const reply = await this.#command(['GET', redisKey], redisKey, true)
     return typeof reply === 'string' ? this.#open(redisKey, reply) : undefined
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     const redisKey = this.#settings.prefix + key
-    const encryptionKey = this.#settings.encryptionKey
-    const stored = encryptionKey ? encrypt(encryptionKey, redisKey, value) : value
-    await this.#send(['SET', redisKey, stored, 'PX', String(positiveMs(ttlMs))])
+    const ttl = String(positiveMs(ttlMs))
+    await this.#command(['SET', redisKey, this.#seal(redisKey, value), 'PX', ttl], redisKey, false)
   }
 
   async delete(key: string): Promise<void> {
-    await this.#send(['DEL', this.#settings.prefix + key])
+    const redisKey = this.#settings.prefix + key
+    await this.#command(['DEL', redisKey], redisKey, false)
   }
 
+  /**
+   * `SET NX PX` in a script that is idempotent for its owner. A lock command that times out is
+   * aborted (never sent later), and the store releases that owner's lock once Redis answers
+   * again, in case the command had reached Redis before the answer was lost.
+   */
   async acquireLock(key: string, ttlMs: number): Promise<StoreLock | undefined> {
-    const redisKey = this.#settings.prefix + key
+    const lockKey = this.#settings.prefix + key
+    const ttl = positiveMs(ttlMs)
     const owner = randomBytes(16).toString('base64url')
-    const reply = await this.#send(['SET', redisKey, owner, 'NX', 'PX', String(positiveMs(ttlMs))])
-    if (reply !== 'OK') return undefined
+    let reply: unknown
+    try {
+      reply = await this.#command(
+        ['EVAL', ACQUIRE_SCRIPT, '1', lockKey, owner, String(ttl)],
+        lockKey,
+        false,
+      )
+    } catch (error) {
+      this.#abandon(lockKey, owner, ttl)
+      throw error
+    }
+    if (reply !== 1) return undefined
     return {
       release: async () => {
-        await this.#send(['EVAL', RELEASE_SCRIPT, '1', redisKey, owner])
+        await this.#command(['EVAL', RELEASE_SCRIPT, '1', lockKey, owner], lockKey, false)
+      },
+      set: async (entryKey: string, value: string, entryTtlMs: number) => {
+        const redisKey = this.#settings.prefix + entryKey
+        const written = await this.#command(
+          [
+            'EVAL',
+            FENCED_SET_SCRIPT,
+            '2',
+            lockKey,
+            redisKey,
+            owner,
+            this.#seal(redisKey, value),
+            String(positiveMs(entryTtlMs)),
+          ],
+          lockKey,
+          false,
+        )
+        return written === 1
       },
     }
   }
 
   /**
-   * Stops using Redis. A client the store created (from `url`) is closed; the caller's own
-   * client is left as it is.
+   * Stops using Redis. A client the store created (from `url`, `cluster` or `sentinel`) is
+   * closed; the caller's own client is left as it is.
    */
   async close(): Promise<void> {
     if (this.#closed) return
@@ -110,7 +218,7 @@ export class RedisStore implements CacheStore {
     )
   }
 
-  async #send(args: string[]): Promise<unknown> {
+  async #command(args: string[], key: string, readonly: boolean): Promise<unknown> {
     if (this.#closed) throw new Error('the Redis store is closed')
     const client = this.#settings.client
     if (!client.isReady) {
@@ -118,23 +226,54 @@ export class RedisStore implements CacheStore {
       this.reportOutage(error)
       throw error
     }
+    const controller = new AbortController()
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.#settings.commandTimeoutMs} ms`)),
-        this.#settings.commandTimeoutMs,
-      )
+      timer = setTimeout(() => {
+        // Drops the command if it is still queued: it must not run after we gave up on it.
+        controller.abort()
+        reject(new Error(`no answer within ${this.#settings.commandTimeoutMs} ms`))
+      }, this.#settings.commandTimeoutMs)
     })
+    const sent = this.#send(args, key, readonly, controller.signal)
+    sent.catch(() => {})
     try {
-      const reply = await Promise.race([client.sendCommand(args), timeout])
+      const reply = await Promise.race([sent, timeout])
       this.#outageReported = false
+      if (this.#abandoned.size > 0) this.#releaseAbandoned()
       return reply
     } catch (error) {
+      controller.abort()
       this.reportOutage(error)
       throw error
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  #abandon(lockKey: string, owner: string, ttlMs: number): void {
+    if (this.#abandoned.size >= MAX_ABANDONED) {
+      this.#abandoned.delete(this.#abandoned.keys().next().value as string)
+    }
+    this.#abandoned.set(`${lockKey}\n${owner}`, { owner, until: Date.now() + ttlMs })
+  }
+
+  /** Releases the locks given up on; each at most once (it expires by itself anyway). */
+  #releaseAbandoned(): void {
+    const now = Date.now()
+    for (const [id, { owner, until }] of [...this.#abandoned]) {
+      this.#abandoned.delete(id)
+      if (now >= until) continue
+      const lockKey = id.slice(0, id.lastIndexOf('\n'))
+      void this.#command(['EVAL', RELEASE_SCRIPT, '1', lockKey, owner], lockKey, false).catch(
+        () => {},
+      )
+    }
+  }
+
+  #seal(redisKey: string, value: string): string {
+    const encryptionKey = this.#settings.encryptionKey
+    return encryptionKey ? encrypt(encryptionKey, redisKey, value) : value
   }
 
   /** The plaintext of a stored value, or `undefined` when it is not readable with our settings. */

@@ -4,18 +4,30 @@
  */
 
 import { defaultMemoryStore } from '../cache/memory-store.js'
-import type { CacheStore, StoreLock } from '../cache/store.js'
+import type { CacheStore } from '../cache/store.js'
 import type { DpopHandle } from '../dpop/handle.js'
 import { TokenUnavailableError } from '../errors.js'
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js'
-import type { RequestFailure } from '../http/result.js'
+import { type ErrorType, failure, type RequestFailure } from '../http/result.js'
 import { raceSignal } from '../internal/abort.js'
 import {
   type ClientCredentialsTokenRequestInit,
   requestClientCredentialsToken,
 } from '../token/client-credentials.js'
-import { tokenCacheKey } from './cache-key.js'
+import { tokenCacheDigest } from './cache-key.js'
 import { type CachedToken, cachedToken, deserializeToken, serializeToken } from './cached-token.js'
+import {
+  backoffDelay,
+  type FleetKeys,
+  fleetKeys,
+  MAX_STEP_WITH_TOKEN_MS,
+  MAX_STEP_WITHOUT_TOKEN_MS,
+  ProducerFailed,
+  type Round,
+  runRound,
+  seconds,
+  usableUntil,
+} from './fleet.js'
 
 /** What {@link TokenManager} takes. */
 export interface TokenManagerOptions {
@@ -37,17 +49,28 @@ export interface TokenManagerOptions {
    */
   store?: CacheStore | undefined
   /**
-   * Renewal starts this long before the token expires (default 60 s), and never earlier than
-   * half-way through the token's lifetime, so short-lived tokens are renewed later than that.
-   * Each process picks its own moment in the first half of that window (jitter), so a fleet does
-   * not renew in lockstep; the first one renews and the others adopt its token.
+   * A promise to the caller (default 60 s): once fewer seconds than this remain on the token,
+   * `getAccessToken()` waits for a renewal before it answers, so the token it hands out has at
+   * least this long to live. Only when that renewal fails does it hand out the old token, while
+   * it is still valid, and an event says so. The margin is at most half of the token's lifetime
+   * (a 6-second token with 60 s asked for is renewed after 3 s): a longer one could never be met.
+   *
+   * Renewal starts a little earlier in the background (jitter, at most a quarter of the margin
+   * and 15 s), so that callers rarely wait and a fleet does not renew in lockstep: the first
+   * process renews and the others adopt its token.
    */
   renewBeforeExpirySeconds?: number | undefined
   /**
-   * The lifetime assumed for a token whose response has no `expires_in` and which is not a JWT
-   * with `exp` (default 300 s).
+   * The lifetime assumed for a token whose response has no positive `expires_in` and which is
+   * not a JWT with `exp` (default 300 s).
    */
   defaultLifetimeSeconds?: number | undefined
+  /**
+   * Observes what the manager does (for logs and metrics): tokens fetched or adopted from the
+   * store, failed renewals, and an old token served because its renewal failed. Events never hold
+   * a token or a secret. A hook that throws or rejects is ignored.
+   */
+  onEvent?: ((event: TokenManagerEvent) => void) | undefined
 }
 
 /** Options of {@link TokenManager.getAccessToken}. */
@@ -61,32 +84,79 @@ export interface GetAccessTokenOptions {
   rejectedToken?: string | undefined
 }
 
+/**
+ * What a {@link TokenManager} reports through `onEvent`. `cacheKey` names the token (a hash, no
+ * secret); instants are epoch milliseconds.
+ */
+export type TokenManagerEvent =
+  /** A token came from the token endpoint (this process asked). */
+  | {
+      readonly type: 'fetched'
+      readonly cacheKey: string
+      readonly expiresAt: number
+    }
+  /** A token came from the shared store (another process asked). */
+  | {
+      readonly type: 'adopted'
+      readonly cacheKey: string
+      readonly expiresAt: number
+    }
+  /**
+   * A renewal failed. `reason`: `'provider'` (this process asked and the request failed),
+   * `'fleet_backoff'` (another process saw the provider fail and the fleet waits until
+   * `retryAt`; nobody asked), `'store_unavailable'` (the shared store did not answer; the old
+   * token is still good for a while, so the renewal waits for the store rather than going around
+   * the fleet's single flight).
+   */
+  | {
+      readonly type: 'renewal_failed'
+      readonly cacheKey: string
+      readonly reason: 'provider' | 'fleet_backoff' | 'store_unavailable'
+      readonly error: string
+      readonly errorType: ErrorType
+      readonly httpStatus: number | undefined
+      readonly retryAt: number
+    }
+  /**
+   * Inside the renewal margin, the old token was handed out because its renewal failed: once per
+   * failed renewal, not per call. It stays valid until `expiresAt`.
+   */
+  | {
+      readonly type: 'stale_served'
+      readonly cacheKey: string
+      readonly expiresAt: number
+      readonly retryAt: number
+    }
+
 interface Slot {
   readonly token: CachedToken
-  /** This process's moment to renew in the background (jittered). */
+  /** Fewer than the margin left from here: callers wait for a renewal. */
+  readonly dueAt: number
+  /** This process starts renewing in the background from here (jittered, before `dueAt`). */
   readonly renewAt: number
   /** The token is not handed out after this (its last 10 %, at most 5 s, are kept as margin). */
   readonly usableUntil: number
+  /** While the store is down, a due renewal waits for it until here, then goes alone. */
+  readonly aloneAt: number
 }
 
 interface Flight {
   readonly promise: Promise<Slot>
 }
 
-/** A failed token request, carried to the waiting callers. */
-class TokenRequestFailed {
-  constructor(readonly failure: RequestFailure) {}
+/** A renewal that did not happen, with when to try again. */
+class RenewalFailed {
+  constructor(
+    readonly failure: RequestFailure,
+    readonly retryAt: number,
+  ) {}
 }
 
-const MAX_EXPIRY_SKEW_MS = 5_000
-const POLL_FIRST_MS = 10
-const POLL_MAX_MS = 100
 const LOCK_SLACK_MS = 2_000
-const BACKOFF_FIRST_MS = 1_000
-/** Retries while a valid token is still served: no hurry. */
-const BACKOFF_MAX_WITH_TOKEN_MS = 30_000
-/** Retries while callers fail: soon, but not once per call. */
-const BACKOFF_MAX_WITHOUT_TOKEN_MS = 5_000
+const MAX_JITTER_MS = 15_000
+/** Retries while the store is down and the old token is still good. */
+const STORE_RETRY_FIRST_MS = 250
+const STORE_RETRY_MAX_MS = 2_000
 
 const noop = (): void => {}
 
@@ -94,13 +164,19 @@ const noop = (): void => {}
  * Keeps one valid client-credentials token per distinct request and hands it out:
  * `await manager.getAccessToken()` resolves to the `access_token`.
  *
- * - The cache key covers everything that changes the token (token endpoint, client id,
- *   authentication method, scope, resource, audience, extra parameters), hashed.
- * - The token is renewed in the background before it expires, one request in flight per process
- *   and, with a shared store, one across the whole fleet (a lock that expires by itself).
- * - When the provider fails, a still-valid token keeps being served and retries back off (1 s,
- *   doubling, up to 30 s). When no token is valid, `getAccessToken` rejects with
- *   {@link TokenUnavailableError}, failing fast until the next attempt (at most 5 s later).
+ * - The cache key covers everything that changes the token or whom it is issued to (token
+ *   endpoint, client id, authentication method, the credentials as digests, scope, resource,
+ *   audience, extra parameters), hashed.
+ * - The renewal promise: once fewer than `renewBeforeExpirySeconds` remain, callers wait for a
+ *   renewal; renewal starts a little earlier in the background, so they rarely do. One request
+ *   is in flight per process and, with a shared store, one across the whole fleet (a lock that
+ *   expires by itself).
+ * - When the provider fails, the process that saw it records in the store when to try again
+ *   (1 s doubling up to 30 s, or its `Retry-After`); every process waits for that moment instead
+ *   of probing, then one of them probes and the others adopt its token. A still-valid token
+ *   keeps being served meanwhile (an event says so). When no token is valid,
+ *   `getAccessToken` rejects with {@link TokenUnavailableError}, failing fast until the next
+ *   attempt (at most 5 s later, unless the provider asked for longer).
  *
  * Create one manager per request and keep it: it is cheap to call, not to create per call.
  *
@@ -116,22 +192,27 @@ const noop = (): void => {}
  * ```
  * @see RFC 6749 §4.4 (client credentials grant), §5.1 (`expires_in`)
  * @throws TypeError at construction when `request.address` or `request.clientId` is missing or
- *   malformed.
+ *   malformed, or `request.privateKey` is not a private key.
  */
 export class TokenManager {
   readonly #request: ClientCredentialsTokenRequestInit
   readonly #store: CacheStore
-  readonly #key: string
-  readonly #lockKey: string
+  readonly #keys: FleetKeys
   readonly #renewBeforeMs: number
   readonly #defaultLifetimeMs: number
   readonly #lockTtlMs: number
+  readonly #onEvent: ((event: TokenManagerEvent) => void) | undefined
   #current: Slot | undefined
   #inflight: Flight | undefined
+  /** The last failed renewal, until one succeeds. */
   #failure: RequestFailure | undefined
-  #failures = 0
+  /** No renewal is attempted before this (the fleet's or this process's backoff). */
   #retryAt = 0
-  #retryAtWithoutToken = 0
+  /** Failures in a row when acting alone (store down). */
+  #aloneFailures = 0
+  #storeFailures = 0
+  /** Whether the current failure was already reported as a stale token served. */
+  #staleReported = false
 
   constructor(options: TokenManagerOptions) {
     if (options === null || typeof options !== 'object') {
@@ -141,13 +222,16 @@ export class TokenManager {
     if (request === null || typeof request !== 'object') {
       throw new TypeError('TokenManager needs a client-credentials request')
     }
-    this.#key = tokenCacheKey(request)
-    this.#lockKey = `lock:${this.#key}`
+    this.#keys = fleetKeys('token', tokenCacheDigest(request))
     this.#request = request
     this.#store = options.store ?? defaultMemoryStore
     this.#renewBeforeMs = seconds(options.renewBeforeExpirySeconds, 60, 'renewBeforeExpirySeconds')
     this.#defaultLifetimeMs = seconds(options.defaultLifetimeSeconds, 300, 'defaultLifetimeSeconds')
     this.#lockTtlMs = (request.timeoutMs ?? DEFAULT_TIMEOUT_MS) + LOCK_SLACK_MS
+    if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+      throw new TypeError('onEvent must be a function')
+    }
+    this.#onEvent = options.onEvent
   }
 
   /**
@@ -159,42 +243,80 @@ export class TokenManager {
   }
 
   /**
-   * The key under which the token is shared in the store (`token:` and a SHA-256): the same for
-   * every process configured with the same request. Contains no secret.
+   * The key under which the token is shared in the store (`token:{<sha256>}`): the same for
+   * every process configured with the same request and credentials. Contains no secret. Its
+   * lock is `lock:` and its failure marker `backoff:` followed by this key (one hash slot).
    */
   get cacheKey(): string {
-    return this.#key
+    return this.#keys.value
   }
 
   /**
-   * A valid access token: from memory when one is valid (no I/O), otherwise from the shared store
-   * or, when nobody else is renewing it, from the token endpoint.
+   * A valid access token with at least the renewal margin left: from memory when there is one
+   * (no I/O), otherwise from the shared store or, when nobody else is renewing it, from the token
+   * endpoint. Inside the margin it waits for the renewal; only if that fails does it resolve to
+   * the old token (still valid; a `stale_served` event says so).
    *
    * @throws {@link TokenUnavailableError} when no token can be had (the request failed and no
-   *   earlier token is valid); `TypeError` for a request the token endpoint cannot be asked with
-   *   (no secret for `client_secret_basic` ...); the `signal`'s reason when it aborts.
+   *   earlier token is still valid); `TypeError` for a request the token endpoint cannot be asked
+   *   with (no secret for `client_secret_basic` ...); the `signal`'s reason when it aborts.
    */
   getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
     const slot = this.#current
     const now = Date.now()
     if (
-      slot !== undefined &&
-      now < slot.usableUntil &&
-      slot.token.accessToken !== options.rejectedToken
+      slot === undefined ||
+      now >= slot.usableUntil ||
+      slot.token.accessToken === options.rejectedToken
     ) {
-      if (now >= slot.renewAt && this.#inflight === undefined && now >= this.#retryAt) {
+      return this.#acquire(options)
+    }
+    if (now < slot.renewAt) return Promise.resolve(slot.token.accessToken)
+    if (now < slot.dueAt) {
+      // Early, jittered renewal in the background: callers do not wait for it.
+      if (this.#inflight === undefined && now >= this.#retryAt) {
         this.#start('renew', undefined).promise.catch(noop)
       }
       return Promise.resolve(slot.token.accessToken)
     }
-    return this.#wait(options)
+    // Inside the margin: the caller waits for a renewal.
+    let flight = this.#inflight
+    if (flight === undefined) {
+      if (now < this.#retryAt) return Promise.resolve(this.#serveStale(slot))
+      flight = this.#start('renew', undefined)
+    }
+    return this.#awaitRenewal(flight, slot, options.signal)
   }
 
-  async #wait(options: GetAccessTokenOptions): Promise<string> {
+  async #awaitRenewal(flight: Flight, old: Slot, signal: AbortSignal | undefined): Promise<string> {
+    try {
+      return (await raceSignal(flight.promise, signal)).token.accessToken
+    } catch (error) {
+      if (signal?.aborted || !(error instanceof TokenUnavailableError)) throw error
+      if (Date.now() >= old.usableUntil) throw error
+      return this.#serveStale(old)
+    }
+  }
+
+  /** The old token, inside the margin, after its renewal failed (reported once per failure). */
+  #serveStale(slot: Slot): string {
+    if (!this.#staleReported) {
+      this.#staleReported = true
+      this.#emit({
+        type: 'stale_served',
+        cacheKey: this.#keys.value,
+        expiresAt: slot.token.expiresAt,
+        retryAt: this.#retryAt,
+      })
+    }
+    return slot.token.accessToken
+  }
+
+  async #acquire(options: GetAccessTokenOptions): Promise<string> {
     const rejected = options.rejectedToken
     let flight = this.#inflight
     if (flight === undefined) {
-      if (this.#failure !== undefined && Date.now() < this.#retryAtWithoutToken) {
+      if (this.#failure !== undefined && Date.now() < this.#retryAt) {
         throw this.#unavailable(this.#failure)
       }
       flight = this.#start('acquire', rejected)
@@ -210,18 +332,22 @@ export class TokenManager {
 
   #start(mode: 'acquire' | 'renew', rejected: string | undefined): Flight {
     const promise = this.#obtain(mode, rejected).then(
-      (token) => {
+      ({ token, source }) => {
         const slot = this.#slot(token)
         this.#current = slot
         this.#failure = undefined
-        this.#failures = 0
         this.#retryAt = 0
-        this.#retryAtWithoutToken = 0
+        this.#aloneFailures = 0
+        this.#storeFailures = 0
+        this.#staleReported = false
+        this.#emit({ type: source, cacheKey: this.#keys.value, expiresAt: token.expiresAt })
         return slot
       },
       (error: unknown) => {
-        if (!(error instanceof TokenRequestFailed)) throw error
-        this.#recordFailure(error.failure)
+        if (!(error instanceof RenewalFailed)) throw error
+        this.#failure = error.failure
+        this.#retryAt = error.retryAt
+        this.#staleReported = false
         throw this.#unavailable(error.failure)
       },
     )
@@ -235,83 +361,141 @@ export class TokenManager {
   }
 
   /**
-   * The fleet protocol: adopt a token another process shared; otherwise take the renewal lock
-   * and ask the provider; while someone else holds the lock, poll the store for their token. A
-   * store that fails counts as a miss and a free lock: the process then acts alone.
+   * One renewal: a round of the fleet protocol on the store, or the provider alone when the
+   * store is down and waiting for it is no longer reasonable.
    */
-  async #obtain(mode: 'acquire' | 'renew', rejected: string | undefined): Promise<CachedToken> {
-    const accept = (token: CachedToken | undefined): token is CachedToken => {
-      if (token === undefined || token.accessToken === rejected) return false
-      const now = Date.now()
-      // Renewing: only a token that is itself not due for renewal is news.
-      return mode === 'acquire'
-        ? now < usableUntil(token)
-        : now < token.expiresAt - this.#marginMs(token)
-    }
-    const deadline = Date.now() + 2 * this.#lockTtlMs
-    let pause = POLL_FIRST_MS
-    for (;;) {
-      const shared = await this.#read()
-      if (accept(shared)) return shared
-      const lock = await this.#lock()
-      if (lock !== 'held') {
-        try {
-          if (lock !== 'unavailable') {
-            // Someone may have shared a token and released the lock since the read above.
-            const again = await this.#read()
-            if (accept(again)) return again
-          }
-          return await this.#fetchAndShare()
-        } finally {
-          if (lock !== 'unavailable') await lock.release().catch(noop)
+  async #obtain(
+    mode: 'acquire' | 'renew',
+    rejected: string | undefined,
+  ): Promise<{ token: CachedToken; source: 'fetched' | 'adopted' }> {
+    const current = this.#current
+    const round: Round<CachedToken> = {
+      store: this.#store,
+      keys: this.#keys,
+      lockTtlMs: this.#lockTtlMs,
+      parse: deserializeToken,
+      accept: (token) => {
+        if (token.accessToken === rejected) return false
+        const now = Date.now()
+        if (mode === 'acquire') return now < usableUntil(token)
+        // Renewing: only another token, itself not due for renewal, is news.
+        return (
+          token.accessToken !== current?.token.accessToken &&
+          now < token.expiresAt - this.#marginMs(token)
+        )
+      },
+      produce: () => this.#fetchAndShare(),
+      stepCapMs: () => {
+        const now = Date.now()
+        if (mode === 'renew' && current !== undefined && now < current.usableUntil) {
+          // Try again at the latest when the token runs out.
+          return Math.max(1, Math.min(MAX_STEP_WITH_TOKEN_MS, current.usableUntil - now))
         }
-      }
-      // A holder that neither finishes nor lets its lock expire: do not wait for ever.
-      if (Date.now() >= deadline) return this.#fetchAndShare()
-      await sleep(pause)
-      pause = Math.min(POLL_MAX_MS, pause * 2)
+        return MAX_STEP_WITHOUT_TOKEN_MS
+      },
+    }
+    const outcome = await runRound(round)
+    switch (outcome.kind) {
+      case 'adopted':
+        return { token: outcome.value, source: 'adopted' }
+      case 'produced':
+        return { token: outcome.value, source: 'fetched' }
+      case 'backoff':
+        throw this.#failed('fleet_backoff', outcome.backoff.failure, outcome.backoff.until)
+      case 'failed':
+        throw this.#failed('provider', outcome.backoff.failure, outcome.backoff.until)
+      case 'store_unavailable':
+        return this.#withoutStore(mode, current)
     }
   }
 
-  async #read(): Promise<CachedToken | undefined> {
+  /**
+   * The store did not answer. While the old token is good for a while yet, the renewal waits
+   * for the store (a failover takes seconds), so that the fleet still makes one request; past
+   * the half of the margin, or with no token at all, this process asks the provider itself.
+   */
+  async #withoutStore(
+    mode: 'acquire' | 'renew',
+    current: Slot | undefined,
+  ): Promise<{ token: CachedToken; source: 'fetched' }> {
+    const now = Date.now()
+    if (mode === 'renew' && current !== undefined && now < current.aloneAt) {
+      this.#storeFailures++
+      const wait = Math.min(
+        STORE_RETRY_MAX_MS,
+        STORE_RETRY_FIRST_MS * 2 ** Math.min(this.#storeFailures - 1, 10),
+      )
+      throw this.#failed(
+        'store_unavailable',
+        failure('network', 'the shared store did not answer'),
+        Math.min(now + wait, current.aloneAt),
+      )
+    }
     try {
-      const text = await this.#store.get(this.#key)
-      return text === undefined ? undefined : deserializeToken(text)
-    } catch {
-      return undefined
+      return { token: await this.#fetchAndShare(), source: 'fetched' }
+    } catch (error) {
+      if (!(error instanceof ProducerFailed)) throw error
+      this.#aloneFailures++
+      const cap =
+        mode === 'renew' && current !== undefined && now < current.usableUntil
+          ? Math.max(1, Math.min(MAX_STEP_WITH_TOKEN_MS, current.usableUntil - now))
+          : MAX_STEP_WITHOUT_TOKEN_MS
+      const delay = backoffDelay(this.#aloneFailures, error.failure.retryAfter, cap)
+      throw this.#failed('provider', error.failure, Date.now() + delay)
     }
   }
 
-  async #lock(): Promise<StoreLock | 'held' | 'unavailable'> {
-    try {
-      return (await this.#store.acquireLock(this.#lockKey, this.#lockTtlMs)) ?? 'held'
-    } catch {
-      return 'unavailable'
-    }
+  #failed(
+    reason: 'provider' | 'fleet_backoff' | 'store_unavailable',
+    cause: RequestFailure,
+    retryAt: number,
+  ): RenewalFailed {
+    this.#emit({
+      type: 'renewal_failed',
+      cacheKey: this.#keys.value,
+      reason,
+      error: cause.error,
+      errorType: cause.errorType,
+      httpStatus: cause.httpStatus,
+      retryAt,
+    })
+    return new RenewalFailed(cause, retryAt)
   }
 
+  /** Asks the token endpoint and shares the token (a plain write: any valid token will do). */
   async #fetchAndShare(): Promise<CachedToken> {
     const response = await requestClientCredentialsToken(this.#request)
-    if (!response.isSuccessful) throw new TokenRequestFailed(response)
+    if (!response.isSuccessful) throw new ProducerFailed(response)
     const now = Date.now()
     const token = cachedToken(response.token, now, this.#defaultLifetimeMs)
-    const ttlMs = token.expiresAt - now
-    if (ttlMs > 0) {
-      try {
-        await this.#store.set(this.#key, serializeToken(token), ttlMs)
-      } catch {
-        // The store reports its own outage; this process keeps its token in memory.
-      }
+    if (token === undefined) {
+      throw new ProducerFailed(
+        failure(
+          'invalid_response',
+          "the token endpoint issued a token that is already expired or expires within a second (a JWT past its exp by this machine's clock, or a sub-second expires_in)",
+          { httpStatus: 200 },
+        ),
+      )
+    }
+    try {
+      await this.#store.set(this.#keys.value, serializeToken(token), token.expiresAt - now)
+    } catch {
+      // The store reports its own outage; this process keeps its token in memory.
     }
     return token
   }
 
   #slot(token: CachedToken): Slot {
     const margin = this.#marginMs(token)
+    const dueAt = token.expiresAt - margin
+    const jitter = Math.random() * Math.min(margin / 4, MAX_JITTER_MS)
+    const until = usableUntil(token)
     return {
       token,
-      renewAt: token.expiresAt - margin + (Math.random() * margin) / 2,
-      usableUntil: usableUntil(token),
+      dueAt,
+      renewAt: dueAt - jitter,
+      usableUntil: until,
+      aloneAt: dueAt + Math.max(0, until - dueAt) / 2,
     }
   }
 
@@ -319,38 +503,22 @@ export class TokenManager {
     return Math.min(this.#renewBeforeMs, (token.expiresAt - token.issuedAt) / 2)
   }
 
-  #recordFailure(failure: RequestFailure): void {
-    this.#failure = failure
-    this.#failures++
-    const now = Date.now()
-    const delay = BACKOFF_FIRST_MS * 2 ** Math.min(this.#failures - 1, 10)
-    const jitter = 0.8 + Math.random() * 0.4
-    this.#retryAt = now + Math.min(BACKOFF_MAX_WITH_TOKEN_MS, delay) * jitter
-    this.#retryAtWithoutToken = now + Math.min(BACKOFF_MAX_WITHOUT_TOKEN_MS, delay) * jitter
+  #emit(event: TokenManagerEvent): void {
+    const hook = this.#onEvent
+    if (hook === undefined) return
+    try {
+      const result: unknown = hook(event)
+      if (result instanceof Promise) result.catch(noop)
+    } catch {
+      // An observer must never break token handling.
+    }
   }
 
-  #unavailable(failure: RequestFailure): TokenUnavailableError {
-    const status = failure.httpStatus === undefined ? '' : `, HTTP ${failure.httpStatus}`
+  #unavailable(cause: RequestFailure): TokenUnavailableError {
+    const status = cause.httpStatus === undefined ? '' : `, HTTP ${cause.httpStatus}`
     return new TokenUnavailableError(
-      `no valid access token for client "${this.#request.clientId}": the token request failed (${failure.errorType}: ${failure.error}${status}) and no earlier token is still valid`,
-      { cause: failure },
+      `no valid access token for client "${this.#request.clientId}": the token request failed (${cause.errorType}: ${cause.error}${status}) and no earlier token is still valid`,
+      { cause },
     )
   }
-}
-
-/** A token is not handed out in its last 10 % of lifetime (at most 5 s): clocks and latency. */
-function usableUntil(token: CachedToken): number {
-  return token.expiresAt - Math.min(MAX_EXPIRY_SKEW_MS, (token.expiresAt - token.issuedAt) / 10)
-}
-
-function seconds(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback * 1000
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new TypeError(`${name} must be a number of seconds >= 0`)
-  }
-  return value * 1000
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

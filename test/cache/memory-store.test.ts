@@ -69,4 +69,21 @@ describe('MemoryStore', () => {
     expect(() => store.set('k', 'v', 0)).toThrow(TypeError)
     expect(() => store.acquireLock('k', Number.NaN)).toThrow(TypeError)
   })
+
+  it('writes through a lock only while the lock is held (fenced write)', async () => {
+    const c = clock()
+    const store = new MemoryStore({ now: c.now })
+    const first = await store.acquireLock('lock:k', 1000)
+    expect(await first?.set?.('k', 'one', 60_000)).toBe(true)
+    expect(await store.get('k')).toBe('one')
+    c.state.now += 1000
+    // Expired, and another holder took over: the slow holder cannot overwrite its value.
+    const second = await store.acquireLock('lock:k', 1000)
+    expect(await second?.set?.('k', 'two', 60_000)).toBe(true)
+    expect(await first?.set?.('k', 'late', 60_000)).toBe(false)
+    expect(await store.get('k')).toBe('two')
+    await second?.release()
+    expect(await second?.set?.('k', 'after release', 60_000)).toBe(false)
+    expect(await store.get('k')).toBe('two')
+  })
 })

@@ -59,7 +59,7 @@ describe('what the Redis store keeps', () => {
     const raw = await dump()
     expect(raw.size).toBe(1)
     const [redisKey, value] = [...raw][0]!
-    expect(redisKey).toMatch(/^identity-model:token:[\w-]{43}$/)
+    expect(redisKey).toMatch(/^identity-model:token:\{[\w-]{43}\}$/)
     expect(value.startsWith('enc:v1:')).toBe(true)
     expect(value).not.toContain(token)
     expect(value).not.toContain('access_token')
