@@ -174,8 +174,8 @@ function tail(text: string): string {
 
 const versions = new Map<string, Promise<string>>()
 
-/** `node --version` and the like, once per runtime. */
-function versionOf(runtime: 'node' | 'bun' | 'deno'): Promise<string> {
+/** "Bun 1.4.4", "Deno 2.9.6", "workerd 2026-07-30": asked once per runtime. */
+function versionOf(runtime: 'node' | 'bun' | 'deno' | 'workerd'): Promise<string> {
   let version = versions.get(runtime)
   if (version === undefined) {
     version =
@@ -190,9 +190,10 @@ function versionOf(runtime: 'node' | 'bun' | 'deno'): Promise<string> {
               text += chunk.toString()
             })
             child.on('close', () => {
-              const line = text.split('\n')[0]?.trim() || '?'
-              // bun prints "1.4.4", deno "deno 2.9.6 (stable, ...)".
-              resolve(runtime === 'bun' ? `bun ${line}` : line)
+              // bun prints "1.4.4", deno "deno 2.9.6 (stable, ...)", workerd "workerd 2026-07-30".
+              const number = /(\S+)(?: \(.*)?$/.exec(text.split('\n')[0]?.trim() ?? '')?.[1] ?? '?'
+              const name = { bun: 'Bun', deno: 'Deno', workerd: 'workerd' }[runtime]
+              resolve(`${name} ${number}`)
             })
             child.on('error', () => resolve(`${runtime} (no version)`))
           })
@@ -247,7 +248,7 @@ async function runWorkerd(
       throw new Error(`the worker answered ${response.status}: ${tail(text)}`)
     return {
       output: JSON.parse(text),
-      version: `workerd (compatibility date ${WORKERD_COMPATIBILITY_DATE}, no flags)`,
+      version: `${await versionOf('workerd')} (compatibility date ${WORKERD_COMPATIBILITY_DATE}, no flags)`,
       ...(built.failure === undefined ? {} : { bundleFailure: built.failure }),
     }
   } finally {
