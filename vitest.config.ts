@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config'
 
 /**
  * `npm test`: unit tests and integration tests against the embedded provider. Needs nothing but
- * `npm ci`. The slower tiers that need Chromium or Redis live in test/e2e (vitest.e2e.config.ts).
+ * `npm ci`. The slower tiers that need Chromium or Redis live in test/e2e (vitest.e2e.config.ts); the
+ * portable suite on other runtimes in test/portable (vitest.portable.config.ts).
  */
 export default defineConfig({
   resolve: {
@@ -15,7 +16,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'node_modules/**'],
+    exclude: ['test/e2e/**', 'test/portable/**', 'node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // Integration files each start their own provider on a free port; two workers fit two cores.

@@ -7,7 +7,7 @@
  *   npm run bench -- --only=sequential,concurrent
  *
  * Scenarios: sequential, concurrent, cold-burst, kid-flood, http, token-cache, fleet (needs
- * redis-server), memory.
+ * redis-server), memory, runtimes (Node, Bun, Deno, workerd).
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
@@ -18,6 +18,7 @@ import { concurrent } from './scenarios/concurrent.js'
 import { http } from './scenarios/http.js'
 import { kidFlood } from './scenarios/kid-flood.js'
 import { memory } from './scenarios/memory.js'
+import { runtimes } from './scenarios/runtimes.js'
 import { sequential } from './scenarios/sequential.js'
 import { tokenCache } from './scenarios/token-cache.js'
 
@@ -61,6 +62,7 @@ await step('fleet', async () => {
   return { markdown: markdown.replace(/^## /, '### '), checks }
 })
 await step('memory', () => memory(quick ? 100_000 : 1_000_000))
+await step('runtimes', () => runtimes(rounds))
 
 const summary = checks.map((line) => `- ${line}`).join('\n')
 const report = `# Benchmark results\n\nMachine: ${machine}.\n\nEvery figure is a ratio against baselines measured in the same run (absolute numbers drift on a shared machine). Medians of ${rounds} interleaved rounds.\n\n## Targets\n\n${summary}\n\n${sections.join('\n\n')}\n`

@@ -2,6 +2,9 @@
  * Measurement helpers: every contender runs in short interleaved rounds, so the machine's drift
  * (other processes, thermal, GC) hits all of them alike, and the median of the rounds is kept.
  * Figures are meant to be read as ratios between contenders of the same run.
+ *
+ * With the `wall` clock this runs on any runtime (Bun, Deno, workerd: bench/portable), so it
+ * touches `process` only for the `cpu` clock.
  */
 
 export type Task = () => unknown
@@ -39,7 +42,7 @@ async function timed(task: Task, ms: number, clock: Clock): Promise<number> {
   ;(globalThis as { gc?: () => void }).gc?.()
   let units = 0
   const start = performance.now()
-  const cpuStart = cpuSeconds()
+  const cpuStart = clock === 'cpu' ? cpuSeconds() : 0
   const deadline = start + ms
   let now = start
   while (now < deadline) {
