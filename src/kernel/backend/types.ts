@@ -93,3 +93,9 @@ export interface CryptoBackend {
   /** The public JWK of a private or public `KeyObject` or an extractable `CryptoKey`. */
   exportPublicJwk(key: KeyObject | CryptoKey): Promise<Record<string, unknown>>
 }
+
+/**
+ * The backend `#crypto-backend` resolves to: what type-checking sees (the package's `imports`
+ * map sends the `types` condition here); at run time `node.ts` or `web.ts` provides it.
+ */
+export declare const backend: CryptoBackend
