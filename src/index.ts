@@ -283,21 +283,19 @@ export {
   type DpopReplayContext,
 } from './validation/replay-checks.js'
 
-// Resource-server core (adapters: `identity-model/express`, `/fastify`, `/web`)
+// Resource-server core (adapters: `identity-model/express`, `/fastify`, `/web`, `/hono`)
 
 export {
   authenticateBearer,
-  type BearerAuth,
   type BearerAuthenticator,
   type BearerAuthOptions,
   type BearerOutcome,
   type BearerRefusal,
-  createBearerAuth,
+  type BearerSuccess,
   createBearerAuthenticator,
   type DpopAuthOptions,
   extractBearerToken,
   extractDpopToken,
-  type Refuser,
   tokenScopes,
 } from './resource-server/authenticate.js'
 export {
@@ -308,10 +306,10 @@ export {
 } from './resource-server/extract.js'
 export {
   type ClaimValue,
-  createGuard,
-  type Guard,
+  createScopeGuard,
   type GuardDenial,
   type GuardOptions,
+  type ScopeGuardOptions,
 } from './resource-server/guards.js'
 export {
   IntrospectionCache,

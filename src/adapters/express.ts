@@ -14,17 +14,15 @@
  * @packageDocumentation
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ConfigurationError } from '../errors.js'
 import type { Claims } from '../kernel/jws.js'
 import { type BearerAuthOptions, createBearerAuth } from '../resource-server/authenticate.js'
 import type { BearerRefusal } from '../resource-server/challenge.js'
 import { accessTokenValues, isFormContentType } from '../resource-server/extract.js'
-import { createScopeCheck } from '../resource-server/guards.js'
 import {
   PROTECTED_RESOURCE_HEADERS,
   type ProtectedResourceMetadata,
 } from '../resource-server/metadata.js'
-import { adapterState, REFUSALS, type Refusals } from './shared.js'
+import { adapterState, remember, scopeCheck } from './shared.js'
 
 declare global {
   namespace Express {
@@ -50,8 +48,6 @@ export type Middleware = (req: ProtectedRequest, res: ServerResponse, next: Next
 
 type Next = (error?: unknown) => void
 
-type WithRefusals = ProtectedRequest & { [REFUSALS]?: Refusals }
-
 /**
  * Requires a valid bearer token. A missing token answers 401 with a bare RFC 6750 challenge, an
  * invalid one 401 `invalid_token`, a malformed request 400 `invalid_request`, a failed guard 403
@@ -73,7 +69,7 @@ export function requireToken(options: RequireTokenOptions): Middleware {
   const auth = createBearerAuth(options)
   const { authenticate } = auth
   const state = adapterState(auth)
-  return (req: WithRefusals, res, next) => {
+  return (req, res, next) => {
     let parts: Parameters<typeof authenticate>[0] = req.headers.authorization
     if (state.needsParts) {
       const formBody =
@@ -81,8 +77,8 @@ export function requireToken(options: RequireTokenOptions): Middleware {
       if (formBody && req.body === undefined) {
         send(
           res,
-          state.unparsedBody(
-            'the form body is not parsed: add express.urlencoded() before requireToken',
+          auth.misconfigured(
+            'bearerMethods includes "body" but the form body is not parsed: add express.urlencoded() before requireToken',
           ),
         )
         return
@@ -102,7 +98,7 @@ export function requireToken(options: RequireTokenOptions): Middleware {
         return
       }
       req.userClaims = outcome.claims
-      req[REFUSALS] = state.refusalsFor(outcome.scheme)
+      remember(req, outcome)
       // RFC 6750 §2.3: a response to a request with the token in the URL must not be shared.
       if (outcome.method === 'query') res.setHeader('cache-control', 'private')
       next()
@@ -125,20 +121,16 @@ export function requireScopes(
   scopes: string | readonly string[],
   options: { match?: 'all' | 'any' } = {},
 ): Middleware {
-  const check = createScopeCheck(scopes, options.match)
-  if (check === undefined) throw new TypeError('requireScopes needs at least one scope')
-  return (req: WithRefusals, res, next) => {
-    const refusals = req[REFUSALS]
-    if (req.userClaims === undefined || refusals === undefined) {
-      next(new ConfigurationError('requireScopes must come after requireToken on the route'))
-      return
-    }
-    const denial = check(req.userClaims)
-    if (denial === undefined) next()
-    else {
-      const { refuser, report } = refusals
-      send(res, report(refuser.insufficientScope(denial.description, denial.scopes)))
-    }
+  const check = scopeCheck(
+    scopes,
+    options,
+    'requireScopes must come after requireToken on the route',
+  )
+  return (req, res, next) => {
+    const refusal = check(req)
+    if (refusal === undefined) next()
+    else if (refusal instanceof Error) next(refusal)
+    else send(res, refusal)
   }
 }
 
@@ -191,6 +183,7 @@ function send(res: ServerResponse, refusal: BearerRefusal): void {
 export type {
   BearerAuthOptions,
   BearerOutcome,
+  BearerSuccess,
   DpopAuthOptions,
 } from '../resource-server/authenticate.js'
 export type { BearerRefusal } from '../resource-server/challenge.js'

@@ -20,7 +20,6 @@
  * @packageDocumentation
  */
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
-import { ConfigurationError } from '../errors.js'
 import type { Claims } from '../kernel/jws.js'
 import { type BearerAuthOptions, createBearerAuth } from '../resource-server/authenticate.js'
 import type { BearerRefusal } from '../resource-server/challenge.js'
@@ -29,12 +28,11 @@ import {
   type BearerRequestParts,
   isFormContentType,
 } from '../resource-server/extract.js'
-import { createScopeCheck } from '../resource-server/guards.js'
 import {
   PROTECTED_RESOURCE_HEADERS,
   type ProtectedResourceMetadata,
 } from '../resource-server/metadata.js'
-import { adapterState, REFUSALS, type Refusals } from './shared.js'
+import { adapterState, remember, scopeCheck } from './shared.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -69,8 +67,6 @@ export interface BearerAuthPluginOptions extends BearerAuthOptions {
   addHook?: boolean | undefined
 }
 
-type WithRefusals = FastifyRequest & { [REFUSALS]?: Refusals }
-
 /**
  * A route-level `preHandler` that requires a valid bearer token; the claims go to
  * `request.userClaims`. Refusals: 401 (missing or invalid token), 400 (malformed request), 403
@@ -91,7 +87,7 @@ export function requireToken(options: RequireTokenOptions): BearerPreHandler {
   const auth = createBearerAuth(options)
   const { authenticate } = auth
   const state = adapterState(auth)
-  return async (request: WithRefusals, reply) => {
+  return async (request, reply) => {
     let parts: BearerRequestParts | string | undefined = request.headers.authorization
     if (state.needsParts) {
       const formBody =
@@ -102,8 +98,8 @@ export function requireToken(options: RequireTokenOptions): BearerPreHandler {
         return send(
           reply,
           request,
-          state.unparsedBody(
-            'the form body is not parsed: register a parser for application/x-www-form-urlencoded',
+          auth.misconfigured(
+            'bearerMethods includes "body" but the form body is not parsed: register a parser for application/x-www-form-urlencoded',
           ),
         )
       }
@@ -121,7 +117,7 @@ export function requireToken(options: RequireTokenOptions): BearerPreHandler {
     const outcome = await authenticate(parts)
     if (!outcome.ok) return send(reply, request, outcome)
     request.userClaims = outcome.claims
-    request[REFUSALS] = state.refusalsFor(outcome.scheme)
+    remember(request, outcome)
     // RFC 6750 §2.3: a response to a request with the token in the URL must not be shared.
     if (outcome.method === 'query') reply.header('cache-control', 'private')
     return undefined
@@ -143,23 +139,16 @@ export function requireScopes(
   scopes: string | readonly string[],
   options: { match?: 'all' | 'any' } = {},
 ): BearerPreHandler {
-  const check = createScopeCheck(scopes, options.match)
-  if (check === undefined) throw new TypeError('requireScopes needs at least one scope')
-  return async (request: WithRefusals, reply) => {
-    const refusals = request[REFUSALS]
-    if (request.userClaims === undefined || refusals === undefined) {
-      throw new ConfigurationError(
-        'requireScopes needs the bearerAuth plugin or requireToken to run before it on the route',
-      )
-    }
-    const denial = check(request.userClaims)
-    if (denial === undefined) return undefined
-    const { refuser, report } = refusals
-    return send(
-      reply,
-      request,
-      report(refuser.insufficientScope(denial.description, denial.scopes)),
-    )
+  const check = scopeCheck(
+    scopes,
+    options,
+    'requireScopes needs the bearerAuth plugin or requireToken to run before it on the route',
+  )
+  return async (request, reply) => {
+    const refusal = check(request)
+    if (refusal === undefined) return undefined
+    if (refusal instanceof Error) throw refusal
+    return send(reply, request, refusal)
   }
 }
 
@@ -264,6 +253,7 @@ function formObject(body: string): Record<string, string | string[]> {
 export type {
   BearerAuthOptions,
   BearerOutcome,
+  BearerSuccess,
   DpopAuthOptions,
 } from '../resource-server/authenticate.js'
 export type { BearerRefusal } from '../resource-server/challenge.js'

@@ -15,15 +15,15 @@
  * @packageDocumentation
  */
 import type { Claims } from '../kernel/jws.js'
-import { type BearerAuthOptions, createBearerAuth } from '../resource-server/authenticate.js'
-import type { BearerRefusal } from '../resource-server/challenge.js'
-import type { BearerRequestParts } from '../resource-server/extract.js'
-import { isFormContentType } from '../resource-server/extract.js'
+import type { BearerAuthOptions } from '../resource-server/authenticate.js'
+import type { ScopeGuardOptions } from '../resource-server/guards.js'
 import {
   PROTECTED_RESOURCE_HEADERS,
   type ProtectedResourceMetadata,
 } from '../resource-server/metadata.js'
-import { adapterState } from './shared.js'
+import { createRequestAuthenticator, refusalResponse, scopeCheck } from './shared.js'
+
+export { refusalResponse } from './shared.js'
 
 /** Options of {@link requireToken}: validation, guards and challenge settings. */
 export type RequireTokenOptions = BearerAuthOptions
@@ -34,16 +34,17 @@ export type RequireTokenOptions = BearerAuthOptions
  * module level, not per request.
  *
  * With `bearerMethods` including `'body'`, a form-encoded body is read from a clone of the
- * request, so the handler can still read it.
+ * request, so the handler can still read it, and never beyond `maxBodyBytes` (64 KiB by
+ * default; a larger body is 400 `invalid_request`).
  *
  * @example
  * ```ts
  * const authenticate = requireToken({ discoDocAddress: 'https://id.example.com', audience: 'my-api' })
- * app.get('/orders', async (c) => {            // Hono
- *   const claims = await authenticate(c.req.raw)
+ * export async function GET(request: Request): Promise<Response> {
+ *   const claims = await authenticate(request)
  *   if (claims instanceof Response) return claims
- *   return c.json({ sub: claims.sub })
- * })
+ *   return Response.json({ sub: claims.sub })
+ * }
  * ```
  * @see RFC 6750 §2, §3
  * @throws TypeError at once when the options cannot work.
@@ -51,29 +52,48 @@ export type RequireTokenOptions = BearerAuthOptions
 export function requireToken(
   options: RequireTokenOptions,
 ): (request: Request) => Promise<Claims | Response> {
-  const auth = createBearerAuth(options)
-  const { authenticate } = auth
-  const state = adapterState(auth)
+  const authenticate = createRequestAuthenticator(options)
   return async (request) => {
-    const authorization = request.headers.get('authorization') ?? undefined
-    let parts: BearerRequestParts | string | undefined = authorization
-    if (state.needsParts) {
-      if (state.readBody && request.bodyUsed) {
-        return refusalResponse(
-          state.unparsedBody('the request body was already read: check the token first'),
-        )
-      }
-      parts = state.parts({
-        authorization,
-        bodyTokens: state.readBody ? await formTokens(request) : undefined,
-        target: request.url,
-        dpop: request.headers.get('dpop') ?? undefined,
-        method: request.method,
-        url: () => request.url,
-      })
-    }
-    const outcome = await authenticate(parts)
+    const outcome = await authenticate(request)
     return outcome.ok ? outcome.claims : refusalResponse(outcome)
+  }
+}
+
+/**
+ * Requires scopes of a request whose token {@link requireToken} (or {@link withToken}) already
+ * accepted: every one of them, or at least one with `{ match: 'any' }`. Gives the 403
+ * `insufficient_scope` `Response` (in the challenge of that token check), or `undefined` when the
+ * token carries the scopes.
+ *
+ * @example
+ * ```ts
+ * const canWrite = requireScopes('orders:write')
+ * export async function POST(request: Request): Promise<Response> {
+ *   const claims = await authenticate(request)
+ *   if (claims instanceof Response) return claims
+ *   const denied = canWrite(request)
+ *   if (denied) return denied
+ *   return Response.json({ created: true })
+ * }
+ * ```
+ * @see RFC 6750 §3.1
+ * @throws TypeError at once for malformed scopes; a `ConfigurationError` when the request's
+ * token was not checked first.
+ */
+export function requireScopes(
+  scopes: string | readonly string[],
+  options?: ScopeGuardOptions,
+): (request: Request) => Response | undefined {
+  const check = scopeCheck(
+    scopes,
+    options,
+    'requireScopes needs requireToken to accept the request first',
+  )
+  return (request) => {
+    const refusal = check(request)
+    if (refusal === undefined) return undefined
+    if (refusal instanceof Error) throw refusal
+    return refusalResponse(refusal)
   }
 }
 
@@ -101,14 +121,6 @@ export function withToken<Rest extends unknown[]>(
   }
 }
 
-/** A refusal as a `Response`. */
-export function refusalResponse(refusal: BearerRefusal): Response {
-  return new Response(JSON.stringify(refusal.body), {
-    status: refusal.status,
-    headers: refusal.headers,
-  })
-}
-
 /**
  * A handler that serves RFC 9728 protected-resource metadata; route `metadata.path` to it.
  *
@@ -127,26 +139,15 @@ export function serveProtectedResourceMetadata(
   return () => new Response(metadata.json, { status: 200, headers: PROTECTED_RESOURCE_HEADERS })
 }
 
-/** RFC 6750 §2.2: only a form-encoded body of a method with body semantics carries a token. */
-async function formTokens(request: Request): Promise<string[] | undefined> {
-  if (request.method === 'GET' || request.method === 'HEAD' || request.body === null) {
-    return undefined
-  }
-  if (!isFormContentType(request.headers.get('content-type'))) return undefined
-  const text = await request.clone().text()
-  if (!text.includes('access_token')) return undefined
-  const values = new URLSearchParams(text).getAll('access_token')
-  return values.length > 0 ? values : undefined
-}
-
 export type {
   BearerAuthOptions,
   BearerOutcome,
+  BearerSuccess,
   DpopAuthOptions,
 } from '../resource-server/authenticate.js'
 export type { BearerRefusal } from '../resource-server/challenge.js'
 export type { BearerMethod } from '../resource-server/extract.js'
-export type { ClaimValue, GuardOptions } from '../resource-server/guards.js'
+export type { ClaimValue, GuardOptions, ScopeGuardOptions } from '../resource-server/guards.js'
 export { IntrospectionCache } from '../resource-server/introspection-cache.js'
 export type { IntrospectionOptions } from '../resource-server/introspection-strategy.js'
 export {

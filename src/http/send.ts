@@ -61,6 +61,17 @@ export async function send(
   }
 }
 
+/**
+ * In a browser (a page or a web worker), requests carry only what the library sends: no cookies
+ * and no HTTP authentication of the browser's own. It also keeps a 401 with a `Basic` challenge
+ * (RFC 6749 §5.2 `invalid_client`) from a same-origin token endpoint from opening the browser's
+ * login prompt, which would leave the call hanging. Other runtimes have no ambient credentials
+ * (and Cloudflare Workers refuse the `credentials` member), so it is set only here.
+ */
+const IN_BROWSER =
+  typeof (globalThis as { document?: unknown }).document === 'object' ||
+  typeof (globalThis as { importScripts?: unknown }).importScripts === 'function'
+
 async function attemptOnce(
   request: HttpRequest,
   options: SendOptions,
@@ -74,6 +85,7 @@ async function attemptOnce(
   try {
     const init: RequestInit = { method: request.method, headers, redirect: 'manual', signal }
     if (request.body !== undefined) init.body = request.body
+    if (IN_BROWSER) init.credentials = 'omit'
     // Raced against the signal: a custom fetch that ignores it must not defeat the timeout.
     const response = await raceSignal(doFetch(request.url, init), signal)
     if (response.status >= 300 && response.status < 400) {

@@ -7,7 +7,7 @@
  * Adapters (Express, Fastify, web `Request`/`Response`) only move these values in and out of
  * their framework. Everything that can be decided once is decided when the middleware is built.
  */
-import { TokenValidationError } from '../errors.js'
+import { ConfigurationError, TokenValidationError } from '../errors.js'
 import { parseHttpUrl } from '../internal/url.js'
 import type { Claims } from '../kernel/jws.js'
 import type { TokenValidationConfigInit } from '../validation/config.js'
@@ -20,7 +20,7 @@ import {
   extractToken,
   resolveMethods,
 } from './extract.js'
-import { createGuard, type GuardOptions } from './guards.js'
+import { createGuard, type GuardDenial, type GuardOptions } from './guards.js'
 import { createIntrospector, type IntrospectionOptions } from './introspection-strategy.js'
 import { createIssuerValidator, type IssuerOptions, type IssuerResolver } from './issuers.js'
 import type { ProtectedResourceMetadata } from './metadata.js'
@@ -28,7 +28,7 @@ import type { ProtectedResourceMetadata } from './metadata.js'
 export type { BearerRefusal, Refuser } from './challenge.js'
 export type { DpopAuthOptions } from './dpop.js'
 export { extractBearerToken, extractDpopToken } from './extract.js'
-export { tokenScopes } from './guards.js'
+export { createScopeGuard, tokenScopes } from './guards.js'
 
 /**
  * Options of every bearer-token middleware: how to validate (one issuer by discovery, several
@@ -74,6 +74,13 @@ export interface BearerAuthOptions
    * headers (RFC 6750 §5.3); prefer the header.
    */
   bearerMethods?: readonly BearerMethod[] | undefined
+  /**
+   * With `bearerMethods` including `'body'`: the largest form body the web and Hono adapters
+   * read to find the token, in bytes (default 64 KiB). A larger body is refused with 400
+   * `invalid_request` before it is read further. Express and Fastify bodies are read by their
+   * own parsers, under their own limits.
+   */
+  maxBodyBytes?: number | undefined
   /** The `realm` of the challenge. */
   realm?: string | undefined
   /**
@@ -94,23 +101,31 @@ export interface BearerAuthOptions
   dpop?: boolean | DpopAuthOptions | undefined
   /**
    * Called with every refusal (401, 400, 403, 500, 503), for logs and metrics. `cause` says
-   * why; it never contains the token.
+   * why; it never contains the token. A hook that throws or rejects (an audit sink that is down)
+   * changes nothing: the refusal is still sent and the process does not crash.
    */
-  onRefusal?: ((refusal: BearerRefusal) => void) | undefined
+  onRefusal?: ((refusal: BearerRefusal) => unknown) | undefined
 }
 
-/** The result of checking one request. */
-export type BearerOutcome =
-  | {
-      readonly ok: true
-      readonly claims: Claims
-      readonly token: string
-      /** Where the token was found. */
-      readonly method: BearerMethod
-      /** The authentication scheme: `DPoP` for a DPoP-bound token with its proof. */
-      readonly scheme: 'Bearer' | 'DPoP'
-    }
-  | BearerRefusal
+/** A request whose token was accepted. */
+export interface BearerSuccess {
+  readonly ok: true
+  readonly claims: Claims
+  readonly token: string
+  /** Where the token was found. */
+  readonly method: BearerMethod
+  /** The authentication scheme: `DPoP` for a DPoP-bound token with its proof. */
+  readonly scheme: 'Bearer' | 'DPoP'
+  /**
+   * The 403 `insufficient_scope` refusal for a later guard on this request (such as
+   * `requireScopes`), in this configuration's challenge and the scheme the request used, reported
+   * to `onRefusal`. See {@link createScopeGuard}.
+   */
+  readonly refuse: (denial: GuardDenial) => BearerRefusal
+}
+
+/** The result of checking one request: the accepted token, or the refusal ready to send. */
+export type BearerOutcome = BearerSuccess | BearerRefusal
 
 /**
  * Checks one request: its parts (see {@link BearerRequestParts}), or just its `Authorization`
@@ -120,19 +135,22 @@ export type BearerAuthenticator = (
   request: BearerRequestParts | string | readonly string[] | undefined,
 ) => Promise<BearerOutcome>
 
-/** A built middleware core: what adapters need. */
+/**
+ * A built middleware core: what the framework adapters need besides the authenticator.
+ * @internal
+ */
 export interface BearerAuth {
   readonly authenticate: BearerAuthenticator
   /** The enabled token methods (adapters read a body or a query only when enabled). */
   readonly methods: ReadonlySet<BearerMethod>
-  /** The refusals of this configuration (for follow-up guards such as `requireScopes`). */
-  readonly refuser: Refuser
-  /** The refusals for a request that used the DPoP scheme, when DPoP is enabled. */
-  readonly dpopRefuser: Refuser | undefined
   /** DPoP is enabled: adapters pass the `DPoP` header, the method and the URL. */
   readonly dpop: boolean
-  /** Calls `onRefusal`, if any, and returns the refusal. */
-  readonly report: (refusal: BearerRefusal) => BearerRefusal
+  /** The 500 for a server set up wrongly (e.g. a form body nobody parsed), reported. */
+  readonly misconfigured: (description: string) => BearerRefusal
+  /** A 400 `invalid_request` refusal (e.g. a body over its budget), reported. */
+  readonly invalidRequest: (description: string) => BearerRefusal
+  /** The largest form body to read for a token, in bytes. */
+  readonly maxBodyBytes: number
 }
 
 const JWT_PROFILE_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const
@@ -169,6 +187,7 @@ export function authenticateBearer(
  * The core as adapters use it: the authenticator plus the enabled methods and refusals.
  *
  * @throws TypeError when the options cannot work.
+ * @internal
  */
 export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
   if (options === null || typeof options !== 'object') {
@@ -182,6 +201,7 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     introspection,
     jwtAccessTokenProfile,
     bearerMethods,
+    maxBodyBytes,
     realm,
     resourceMetadata,
     dpop,
@@ -251,17 +271,31 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     )
   }
 
+  if (onRefusal !== undefined && typeof onRefusal !== 'function') {
+    throw new TypeError('onRefusal must be a function (refusal) => void')
+  }
   const report =
     onRefusal === undefined
       ? (refusal: BearerRefusal) => refusal
       : (refusal: BearerRefusal) => {
           try {
-            onRefusal(refusal)
+            const pending: unknown = onRefusal(refusal)
+            if (pending !== null && typeof (pending as Promise<void>)?.then === 'function') {
+              // An async hook that rejects (an audit sink that is down) must not become an
+              // unhandled rejection: any client can trigger a refusal.
+              ;(pending as Promise<void>).then(undefined, ignore)
+            }
           } catch {
             // A failing logger must not turn a refusal into a crash.
           }
           return refusal
         }
+  const denyWith =
+    (refusals: Refuser) =>
+    (denial: GuardDenial): BearerRefusal =>
+      report(refusals.insufficientScope(denial.description, denial.scopes))
+  const bearerDeny = denyWith(refuser)
+  const dpopDeny = dpopRefuser === undefined ? bearerDeny : denyWith(dpopRefuser)
 
   const validateAccessToken = (token: string, scheme: 'Bearer' | 'DPoP'): Promise<Claims> =>
     introspect !== undefined && (validateJwt === undefined || !isJwtShaped(token))
@@ -287,7 +321,14 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
         return report(refusals.insufficientScope(denial.description, denial.scopes))
       }
     }
-    return { ok: true, claims, token, method, scheme }
+    return {
+      ok: true,
+      claims,
+      token,
+      method,
+      scheme,
+      refuse: scheme === 'DPoP' ? dpopDeny : bearerDeny,
+    }
   }
 
   const dpopStep =
@@ -344,11 +385,23 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
   return {
     authenticate,
     methods,
-    refuser,
-    dpopRefuser,
     dpop: dpopSettings !== undefined,
-    report,
+    maxBodyBytes: bodyLimit(maxBodyBytes),
+    misconfigured: (description) => report(refuser.forError(new ConfigurationError(description))),
+    invalidRequest: (description) => report(refuser.invalidRequest(description)),
   }
+}
+
+function ignore(): void {}
+
+const DEFAULT_BODY_LIMIT = 64 * 1024
+
+function bodyLimit(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_BODY_LIMIT
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError('maxBodyBytes must be a positive whole number of bytes')
+  }
+  return value
 }
 
 /** A compact JWS has exactly two dots; anything else goes to introspection when enabled. */

@@ -143,9 +143,20 @@ export function accessTokenValues(source: unknown): string[] | undefined {
 export function queryAccessTokens(url: string | undefined): string[] | undefined {
   if (url === undefined) return undefined
   const start = url.indexOf('?')
-  if (start === -1 || !url.includes('access_token', start)) return undefined
-  const values = new URLSearchParams(url.slice(start + 1)).getAll('access_token')
+  if (start === -1) return undefined
+  const query = url.slice(start + 1)
+  if (!mayHoldAccessToken(query)) return undefined
+  const values = new URLSearchParams(query).getAll('access_token')
   return values.length > 0 ? values : undefined
+}
+
+/**
+ * Whether a form-encoded string may carry an `access_token` field: the plain name, or any
+ * percent-encoding (`access%5Ftoken` decodes to the same name, so the one-method rule of RFC 6750
+ * §2 must see it). A cheap test that spares parsing the common case.
+ */
+export function mayHoldAccessToken(form: string): boolean {
+  return form.includes('access_token') || form.includes('%')
 }
 
 /** True for an `application/x-www-form-urlencoded` content type (parameters allowed). */

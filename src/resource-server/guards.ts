@@ -4,6 +4,8 @@
  * `insufficient_scope`: the token is good, it just does not allow this request.
  */
 import type { Claims } from '../kernel/jws.js'
+import type { BearerSuccess } from './authenticate.js'
+import type { BearerRefusal } from './challenge.js'
 
 /** A claim value a guard can compare with. */
 export type ClaimValue = string | number | boolean
@@ -132,6 +134,41 @@ export function createScopeCheck(
   return (claims) => {
     const granted = tokenScopes(claims)
     return scopes.every((scope) => granted.includes(scope)) ? undefined : denial
+  }
+}
+
+/** Options of {@link createScopeGuard}. */
+export interface ScopeGuardOptions {
+  /** `'all'` (default): every scope; `'any'`: at least one. */
+  readonly match?: 'all' | 'any' | undefined
+}
+
+/**
+ * A scope check for one route, after the token check: the 403 `insufficient_scope` refusal
+ * (in the challenge and scheme of the request's own token check, reported to its `onRefusal`)
+ * or `undefined` when the token carries the scopes. Every adapter's `requireScopes` is this
+ * guard; use it directly with {@link createBearerAuthenticator}.
+ *
+ * @example
+ * ```ts
+ * const authenticate = createBearerAuthenticator({ discoDocAddress, audience: 'my-api' })
+ * const canWrite = createScopeGuard('orders:write')
+ * const outcome = await authenticate(request.headers.authorization)
+ * const refusal = outcome.ok ? canWrite(outcome) : outcome
+ * if (refusal !== undefined) return send(refusal.status, refusal.headers, refusal.body)
+ * ```
+ * @see RFC 6750 §3.1
+ * @throws TypeError at once for malformed or missing scopes.
+ */
+export function createScopeGuard(
+  scopes: string | readonly string[],
+  options: ScopeGuardOptions = {},
+): (outcome: BearerSuccess) => BearerRefusal | undefined {
+  const check = createScopeCheck(scopes, options?.match)
+  if (check === undefined) throw new TypeError('a scope guard needs at least one scope')
+  return (outcome) => {
+    const denial = check(outcome.claims)
+    return denial === undefined ? undefined : outcome.refuse(denial)
   }
 }
 

@@ -52,14 +52,14 @@ function runtimeImports(
 }
 
 describe('adapter modules', () => {
-  for (const adapter of ['express', 'fastify', 'web']) {
+  for (const adapter of ['express', 'fastify', 'web', 'hono']) {
     it(`identity-model/${adapter} imports no framework at runtime`, () => {
       const packages = [...runtimeImports(`src/adapters/${adapter}.ts`).packages]
       expect(packages.filter((name) => !name.startsWith('node:'))).toEqual([])
     })
   }
 
-  for (const entry of ['index', 'adapters/web']) {
+  for (const entry of ['index', 'adapters/web', 'adapters/hono']) {
     it(`src/${entry}.ts with the Web Crypto backend imports nothing at all (no node: module)`, () => {
       const { packages, files } = runtimeImports(`src/${entry}.ts`, 'web')
       expect([...packages]).toEqual([])

@@ -7,7 +7,12 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { requireToken, serveProtectedResourceMetadata, withToken } from '../../src/adapters/web.js'
+import {
+  requireScopes,
+  requireToken,
+  serveProtectedResourceMetadata,
+  withToken,
+} from '../../src/adapters/web.js'
 import type { Claims } from '../../src/index.js'
 import { clients, startProvider, type TestProvider } from '../../testbed/provider.js'
 import { describeAdapter, type RunningApp, view } from './adapter-suite.js'
@@ -124,5 +129,45 @@ describe('web: withToken as a Next.js route handler', () => {
       error: 'server_error',
       error_description: 'Token validation is misconfigured',
     })
+  })
+})
+
+describe('web: requireScopes after requireToken', () => {
+  let op: TestProvider
+  let readOnly: string
+
+  beforeAll(async () => {
+    op = await startProvider()
+    const response = await op.clientCredentialsToken({
+      ...clients.serviceReadonly,
+      scope: 'api:read',
+    })
+    readOnly = String(response.access_token)
+  })
+  afterAll(async () => {
+    await op?.stop()
+  })
+
+  it('answers the 403 in the challenge of the token check, or nothing when the scopes are there', async () => {
+    const authenticate = requireToken({
+      discoDocAddress: op.issuer,
+      audience: 'my-api',
+      realm: 'w',
+    })
+    const canRead = requireScopes('api:read')
+    const canWrite = requireScopes('api:write')
+    const request = new Request('http://127.0.0.1/orders', {
+      headers: { authorization: `Bearer ${readOnly}` },
+    })
+    const claims = await authenticate(request)
+    expect(claims).not.toBeInstanceOf(Response)
+    expect(canRead(request)).toBeUndefined()
+    const denied = canWrite(request)
+    expect(denied?.status).toBe(403)
+    expect(denied?.headers.get('www-authenticate')).toBe(
+      'Bearer realm="w", error="insufficient_scope", error_description="The token lacks a required scope", scope="api:write"',
+    )
+    // Another Request object was never checked: a programming error, not a 403.
+    expect(() => canRead(new Request('http://127.0.0.1/orders'))).toThrow(/requireToken/)
   })
 })

@@ -9,6 +9,7 @@ import {
   type BearerRefusal,
   type ConfigurationError,
   createBearerAuthenticator,
+  createScopeGuard,
   extractToken,
   ProviderUnavailableError,
   protectedResourceMetadata,
@@ -298,6 +299,67 @@ describe('guards', () => {
     const refusal = refused(await authenticate(`Bearer ${await op.token()}`))
     expect(refusal.status).toBe(500)
     expect((refusal.cause as Error).message).toBe('database down')
+  })
+})
+
+describe('issue 12 findings (regressions)', () => {
+  it('an async onRefusal that rejects is contained: no unhandled rejection, the refusal stands', async () => {
+    const unhandled: unknown[] = []
+    const listener = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', listener)
+    try {
+      const { authenticate } = setup({
+        onRefusal: async () => {
+          throw new Error('audit sink down')
+        },
+      })
+      const outcome = await authenticate(undefined)
+      expect(refused(outcome).status).toBe(401)
+      // Let the rejected hook settle and Node report it, if it were unhandled.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', listener)
+    }
+  })
+
+  it('a percent-encoded access_token query parameter counts as a second method', async () => {
+    const { op, authenticate } = setup({ bearerMethods: ['header', 'query'] })
+    const token = await op.token()
+    const outcome = await authenticate({
+      authorization: `Bearer ${token}`,
+      queryTokens: undefined,
+    })
+    expect(outcome.ok).toBe(true)
+    const { queryAccessTokens } = await import('../../src/resource-server/extract.js')
+    const both = await authenticate({
+      authorization: `Bearer ${token}`,
+      queryTokens: queryAccessTokens(`/orders?access%5Ftoken=${token}`),
+    })
+    expect(refused(both).body.error).toBe('invalid_request')
+  })
+
+  it('createScopeGuard refuses in the challenge of the accepting check and reports it', async () => {
+    const { op, authenticate, refusals } = setup({ realm: 'orders' })
+    const outcome = await authenticate(`Bearer ${await op.token({ scope: 'api:read' })}`)
+    if (!outcome.ok) throw new Error('expected the token to pass')
+    expect(createScopeGuard('api:read')(outcome)).toBeUndefined()
+    const refusal = createScopeGuard(['api:write', 'api:admin'], { match: 'any' })(outcome)
+    expect(refusal?.status).toBe(403)
+    expect(refusal?.headers['www-authenticate']).toBe(
+      'Bearer realm="orders", error="insufficient_scope", error_description="The token lacks one of the accepted scopes", scope="api:write api:admin"',
+    )
+    expect(refusals.at(-1)).toBe(refusal)
+    expect(() => createScopeGuard([])).toThrow(TypeError)
+  })
+
+  it('maxBodyBytes must be a positive whole number', () => {
+    const op = fakeProvider()
+    const base = { discoDocAddress: op.issuer, audience: 'my-api' }
+    expect(() => createBearerAuthenticator({ ...base, maxBodyBytes: 0 })).toThrow(TypeError)
+    expect(() => createBearerAuthenticator({ ...base, maxBodyBytes: Number.NaN })).toThrow(
+      TypeError,
+    )
   })
 })
 

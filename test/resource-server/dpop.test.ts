@@ -7,13 +7,13 @@ import {
   type BearerAuthOptions,
   type BearerOutcome,
   type BearerRefusal,
-  createBearerAuth,
   createBearerAuthenticator,
   createDpop,
   createDpopNonces,
   type DpopHandle,
   type TokenValidationError,
 } from '../../src/index.js'
+import { createBearerAuth } from '../../src/resource-server/authenticate.js'
 import { currentDate, fakeProvider } from '../adapters/support.js'
 import { makeKey, sign } from '../support/tokens.js'
 

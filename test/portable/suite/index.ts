@@ -7,6 +7,7 @@
 import { codeFlowCases } from './cases/code-flow.js'
 import { discoveryCases } from './cases/discovery.js'
 import { dpopCases } from './cases/dpop.js'
+import { honoAdapterCases } from './cases/hono.js'
 import { clientCredentialsCases, discoveryValidationCases } from './cases/provider-tokens.js'
 import { staticKeyCases } from './cases/static-keys.js'
 import type { PackageCaseArg } from './cases/support.js'
@@ -25,6 +26,7 @@ const packageCases: readonly Case<PackageCaseArg>[] = [
   ...discoveryValidationCases,
   ...codeFlowCases,
   ...webAdapterCases,
+  ...honoAdapterCases,
   ...dpopCases,
 ]
 checkUnique([...sanityCases, ...packageCases])
