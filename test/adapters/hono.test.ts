@@ -91,7 +91,7 @@ describe('hono: requireScopes, body reads, misuse', () => {
   it('passes any-of scopes and refuses all-of with the realm kept', async () => {
     const any = await fetch(`${app.url}/any`, { headers: bearer() })
     expect(any.status).toBe(200)
-    expect((await any.json()).scope).toBe('api:read')
+    expect(((await any.json()) as { scope?: string }).scope).toBe('api:read')
     const all = await fetch(`${app.url}/all`, { headers: bearer() })
     expect(all.status).toBe(403)
     expect(all.headers.get('www-authenticate')).toBe(
@@ -150,6 +150,6 @@ describe('hono: requireScopes, body reads, misuse', () => {
       body: `access%5Ftoken=${readOnly}`,
     })
     expect(answer.status).toBe(400)
-    expect((await answer.json()).error).toBe('invalid_request')
+    expect(((await answer.json()) as { error?: string }).error).toBe('invalid_request')
   })
 })
