@@ -1,13 +1,14 @@
 /**
- * A Hono API (on Node.js) protected by bearer tokens with identity-model/web: a `Request` in,
- * the claims or a ready error `Response` out.
+ * A Hono API protected by bearer tokens with identity-model/hono: native middleware, the claims
+ * at `c.get('userClaims')`, `requireScopes` per route. The same app runs on Node (here, with
+ * @hono/node-server), Bun, Deno and Cloudflare Workers.
  *
  *   ISSUER=https://id.example.com AUDIENCE=my-api npx tsx examples/hono-api.ts
  */
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { type Claims, protectedResourceMetadata } from 'identity-model'
-import { requireToken, serveProtectedResourceMetadata } from 'identity-model/web'
+import { protectedResourceMetadata } from 'identity-model'
+import { requireScopes, requireToken, serveProtectedResourceMetadata } from 'identity-model/hono'
 
 const issuer = process.env.ISSUER ?? 'https://id.example.com'
 const audience = process.env.AUDIENCE ?? 'my-api'
@@ -18,32 +19,23 @@ const metadata = protectedResourceMetadata({
   authorizationServers: [issuer],
 })
 
-// Built once at module level; each check costs only the token's verification.
-const options = { discoDocAddress: issuer, audience, resourceMetadata: metadata }
-const authenticate = requireToken(options)
-const canWrite = requireToken({ ...options, requiredScopes: 'api:write' })
-
-const app = new Hono<{ Variables: { claims: Claims } }>()
+const app = new Hono()
 
 app.get('/health', (c) => c.json({ ok: true }))
 app.get(metadata.path, serveProtectedResourceMetadata(metadata))
 
-// As middleware for a group of routes: refuse, or hand the claims to the handlers.
-app.use('/orders/*', async (c, next) => {
-  const claims = await authenticate(c.req.raw)
-  if (claims instanceof Response) return claims
-  c.set('claims', claims)
-  await next()
-})
+// Built once at module level; each request pays only for its token's verification.
+app.use(
+  '/orders/*',
+  requireToken({ discoDocAddress: issuer, audience, resourceMetadata: metadata }),
+)
 
-app.get('/orders/mine', (c) => c.json({ orders: [], for: c.get('claims').sub }))
+app.get('/orders/mine', (c) => c.json({ orders: [], for: c.get('userClaims').sub }))
 
-// Or per handler, with its own requirements.
-app.post('/orders/new', async (c) => {
-  const claims = await canWrite(c.req.raw)
-  if (claims instanceof Response) return claims
-  return c.json({ created: true, by: claims.client_id }, 201)
-})
+// A scope on top, for one route: 403 insufficient_scope naming it when missing.
+app.post('/orders/new', requireScopes('api:write'), (c) =>
+  c.json({ created: true, by: c.get('userClaims').client_id }, 201),
+)
 
 serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
   console.log(`listening on http://127.0.0.1:${info.port} (issuer ${issuer})`)
