@@ -35,7 +35,6 @@ export {
   getDiscoveryDocument,
 } from './provider/get-discovery-document.js'
 export {
-  defaultProviderCache,
   ProviderCache,
   type ProviderCacheEvent,
   type ProviderCacheOptions,
@@ -85,8 +84,20 @@ export {
 
 // Client authentication
 
-export type { Parameters } from './client-auth/authenticated-post.js'
-export type { ClientAuthenticationMethod, ClientCredentials } from './client-auth/methods.js'
+export {
+  type AuthenticatedRequestInit,
+  type ExtraParameters,
+  type PreparedPost,
+  prepareAuthenticatedPost,
+  sendAuthenticatedPost,
+} from './client-auth/authenticated-post.js'
+export type {
+  AuthenticatedRequest,
+  ClientAuthenticationMethod,
+  ClientAuthStrategy,
+  ClientCredentials,
+} from './client-auth/methods.js'
+export type { OutboundTarget, RequestDecorator } from './http/decorator.js'
 
 // Token endpoint: one module per grant, and the token response they share
 
@@ -101,16 +112,19 @@ export {
 export {
   AuthorizationCodeTokenRequest,
   type AuthorizationCodeTokenRequestInit,
+  authorizationCodeGrant,
   requestAuthorizationCodeToken,
 } from './token/authorization-code.js'
 export {
   ClientCredentialsTokenRequest,
   type ClientCredentialsTokenRequestInit,
+  clientCredentialsGrant,
   requestClientCredentialsToken,
 } from './token/client-credentials.js'
 export {
   RefreshTokenRequest,
   type RefreshTokenRequestInit,
+  refreshTokenGrant,
   requestRefreshToken,
 } from './token/refresh.js'
 export {
@@ -128,8 +142,9 @@ export {
   type TokenExchangeResponse,
   type TokenTypeIdentifier,
   TokenTypeIdentifiers,
+  tokenExchangeGrant,
 } from './token/token-exchange.js'
-export type { TokenRequestInit } from './token/token-request.js'
+export { requestToken, type TokenRequestInit } from './token/token-request.js'
 export {
   processTokenResponse,
   type TokenResponse,
@@ -245,7 +260,7 @@ export {
 // DPoP (RFC 9449): keys and proofs, DPoP-bound tokens (`dpop` on every token request), resource
 // calls with proofs, and proof validation for servers
 
-export { createDpopFetch, type DpopFetchOptions } from './dpop/fetch.js'
+export { dpopDecorator } from './dpop/decorator.js'
 export { type CreateDpopOptions, createDpop, type DpopHandle } from './dpop/handle.js'
 export {
   DPOP_ALGORITHMS,
@@ -270,6 +285,7 @@ export {
   type DpopNonces,
   type DpopNoncesOptions,
 } from './dpop/server-nonces.js'
+export { createDpopFetch, type DpopFetchOptions } from './token-manager/dpop-fetch.js'
 export {
   type DpopProofClaimsSet,
   type DpopProofValidationOptions,

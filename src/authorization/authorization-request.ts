@@ -4,7 +4,7 @@
  *
  * @see RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1
  */
-import { appendParameters, type Parameters } from '../client-auth/authenticated-post.js'
+import { appendParameters, type ExtraParameters } from '../client-auth/authenticated-post.js'
 import { parseHttpUrl } from '../internal/url.js'
 import { randomValue } from '../kernel/random.js'
 import { createCodeChallenge, createCodeVerifier } from './pkce.js'
@@ -45,7 +45,7 @@ export interface AuthorizationRequestInit {
   /** The `claims` request parameter (OpenID Connect Core §5.5): an object is sent as JSON. */
   claims?: string | Readonly<Record<string, unknown>> | undefined
   /** Any other parameters, sent as given (arrays repeated, `undefined` left out). */
-  parameters?: Parameters | undefined
+  parameters?: ExtraParameters | undefined
 }
 
 /** What {@link createAuthorizationRequest} returns: the URL, and what to keep until the callback. */

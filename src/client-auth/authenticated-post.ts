@@ -3,8 +3,7 @@
  * device-authorization endpoints all take. Never retried (a POST is not idempotent), except once
  * when a DPoP token request is answered `use_dpop_nonce`: the server refused it before acting.
  */
-import type { DpopHandle } from '../dpop/handle.js'
-import { nonceRequested } from '../dpop/nonce-challenge.js'
+import type { RequestDecorator } from '../http/decorator.js'
 import { isFailure } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
 import type { RequestFailure } from '../http/result.js'
@@ -13,7 +12,7 @@ import { parseHttpUrl } from '../internal/url.js'
 import { authenticateClient, type ClientCredentials } from './methods.js'
 
 /** Extra form parameters: a value, several values (sent repeated), or `undefined` (left out). */
-export type Parameters = Readonly<
+export type ExtraParameters = Readonly<
   Record<string, string | number | boolean | readonly string[] | undefined>
 >
 
@@ -22,7 +21,7 @@ export interface AuthenticatedRequestInit extends ClientCredentials, NetworkOpti
   /** The endpoint URL. */
   address?: string | undefined
   /** Extra form parameters, sent as given. */
-  parameters?: Parameters | undefined
+  parameters?: ExtraParameters | undefined
 }
 
 /** Names client authentication sets itself: never taken from `parameters`. */
@@ -39,7 +38,10 @@ const CLIENT_AUTH_PARAMETERS = new Set([
  * @throws TypeError when a parameter would repeat one the request already sets (the endpoint
  *   would refuse the duplicate) or one that client authentication owns.
  */
-export function appendParameters(body: URLSearchParams, parameters: Parameters | undefined): void {
+export function appendParameters(
+  body: URLSearchParams,
+  parameters: ExtraParameters | undefined,
+): void {
   if (!parameters) return
   for (const [name, value] of Object.entries(parameters)) {
     if (value === undefined) continue
@@ -80,42 +82,42 @@ export async function prepareAuthenticatedPost(
 /**
  * Prepares and sends an authenticated form POST; resolves to the buffered response or a failure.
  *
- * With a DPoP handle, the request carries a `DPoP` proof (RFC 9449 §5), the server's
- * `DPoP-Nonce` is remembered for the next proofs, and a `use_dpop_nonce` answer is retried
- * exactly once with the new nonce: a fresh proof and fresh client authentication (a client
- * assertion's `jti` must not repeat), the same grant.
+ * With a decorator (DPoP: `dpop/decorator.ts`), each attempt carries its headers (a `DPoP` proof,
+ * RFC 9449 §5) and each answer goes to it; when it asks for one more attempt (a
+ * `use_dpop_nonce` answer), the request is sent exactly once more with fresh headers and fresh
+ * client authentication (a client assertion's `jti` must not repeat), the same grant.
  */
 export async function sendAuthenticatedPost(
   request: AuthenticatedRequestInit,
   body: URLSearchParams,
-  dpop?: DpopHandle,
+  decorator?: RequestDecorator,
 ): Promise<Response | RequestFailure> {
-  if (dpop === undefined)
+  if (decorator === undefined)
     return sendPrepared(request, await prepareAuthenticatedPost(request, body))
   const grant = new URLSearchParams(body)
   const first = await prepareAuthenticatedPost(request, body)
-  const response = await sendPrepared(request, first, dpop)
-  if (isFailure(response) || (await nonceRequested(response)) === undefined) return response
+  const response = await sendPrepared(request, first, decorator)
+  if (isFailure(response)) return response
+  const target = { htm: 'POST', htu: first.url }
+  if (!(await decorator.retry(target, response))) return response
   await response.body?.cancel().catch(() => {})
-  return sendPrepared(request, await prepareAuthenticatedPost(request, grant), dpop)
+  const second = await prepareAuthenticatedPost(request, grant)
+  const retried = await sendPrepared(request, second, decorator)
+  if (!isFailure(retried)) await decorator.retry(target, retried)
+  return retried
 }
 
 async function sendPrepared(
   request: AuthenticatedRequestInit,
   prepared: PreparedPost,
-  dpop?: DpopHandle,
+  decorator?: RequestDecorator,
 ): Promise<Response | RequestFailure> {
   const headers =
-    dpop === undefined
+    decorator === undefined
       ? prepared.headers
-      : { ...prepared.headers, dpop: await dpop.proof({ htm: 'POST', htu: prepared.url }) }
-  const response = await send(
+      : { ...prepared.headers, ...(await decorator.headers({ htm: 'POST', htu: prepared.url })) }
+  return send(
     { url: prepared.url, method: 'POST', headers, body: prepared.body.toString() },
     request,
   )
-  // RFC 9449 §8.2: any answer may carry the nonce to use from now on.
-  if (dpop !== undefined && !isFailure(response)) {
-    dpop.rememberNonce(prepared.url, response.headers.get('dpop-nonce'))
-  }
-  return response
 }

@@ -22,10 +22,21 @@ export interface ClientCredentials {
   /** The client secret, for `client_secret_basic`, `client_secret_post` and `client_secret_jwt`. */
   clientSecret?: string | undefined
   /**
-   * How to authenticate; default `client_secret_basic` when a secret is given, `private_key_jwt`
-   * when a `privateKey` is, `none` otherwise.
+   * How to authenticate: a method's name, or a function that adds your own authentication to
+   * the request (a {@link ClientAuthStrategy}: a header, form fields, an assertion signed by a
+   * key service). Default `client_secret_basic` when a secret is given, `private_key_jwt` when a
+   * `privateKey` is, `none` otherwise.
+   *
+   * @example
+   * ```ts
+   * clientAuthentication: async (client, request, audience) => {
+   *   request.body.set('client_id', client.clientId)
+   *   request.body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+   *   request.body.set('client_assertion', await myKms.signAssertion({ sub: client.clientId, aud: audience }))
+   * }
+   * ```
    */
-  clientAuthentication?: ClientAuthenticationMethod | undefined
+  clientAuthentication?: ClientAuthenticationMethod | ClientAuthStrategy | undefined
   /**
    * The private key for `private_key_jwt`: a private JWK (its `kid` goes into the assertion's
    * header), a private `KeyObject` (Node.js) or a private `CryptoKey`.
@@ -51,7 +62,10 @@ export interface AuthenticatedRequest {
   readonly body: URLSearchParams
 }
 
-/** One client-authentication method. `audience` is the endpoint the client talks to. */
+/**
+ * One client-authentication method: adds to the outgoing request's headers and form body.
+ * `audience` is the endpoint the client talks to (the default `aud` of a client assertion).
+ */
 export type ClientAuthStrategy = (
   credentials: ClientCredentials & { clientId: string },
   request: AuthenticatedRequest,
@@ -127,8 +141,10 @@ export const CLIENT_AUTH_STRATEGIES: Readonly<
   },
 }
 
-/** The method to use when the caller did not say. */
-export function defaultMethod(credentials: ClientCredentials): ClientAuthenticationMethod {
+/** The method to use (a name, or the caller's own function); a default when the caller did not say. */
+export function defaultMethod(
+  credentials: ClientCredentials,
+): ClientAuthenticationMethod | ClientAuthStrategy {
   if (credentials.clientAuthentication) return credentials.clientAuthentication
   if (credentials.clientSecret !== undefined) return 'client_secret_basic'
   if (credentials.privateKey !== undefined) return 'private_key_jwt'
@@ -150,9 +166,12 @@ export async function authenticateClient(
     throw new TypeError('clientId is required')
   }
   const method = defaultMethod(credentials)
-  const strategy = Object.hasOwn(CLIENT_AUTH_STRATEGIES, method)
-    ? CLIENT_AUTH_STRATEGIES[method]
-    : undefined
+  const strategy =
+    typeof method === 'function'
+      ? method
+      : Object.hasOwn(CLIENT_AUTH_STRATEGIES, method)
+        ? CLIENT_AUTH_STRATEGIES[method]
+        : undefined
   if (!strategy) throw new TypeError(`unknown clientAuthentication "${String(method)}"`)
   await strategy({ ...credentials, clientId }, request, audience)
 }

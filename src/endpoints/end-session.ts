@@ -2,7 +2,7 @@
  * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2): the URL that ends the
  * user's session at the provider.
  */
-import { appendParameters, type Parameters } from '../client-auth/authenticated-post.js'
+import { appendParameters, type ExtraParameters } from '../client-auth/authenticated-post.js'
 import { parseHttpUrl } from '../internal/url.js'
 
 /** What {@link createEndSessionUrl} takes. */
@@ -20,7 +20,7 @@ export interface EndSessionUrlInit {
   logoutHint?: string | undefined
   uiLocales?: string | readonly string[] | undefined
   /** Any other parameters, sent as given. */
-  parameters?: Parameters | undefined
+  parameters?: ExtraParameters | undefined
 }
 
 const OWN_PARAMETERS = [

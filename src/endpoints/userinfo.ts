@@ -2,9 +2,12 @@
  * The UserInfo endpoint (OpenID Connect Core §5.3): claims about the signed-in user, as JSON or
  * as a signed JWT.
  */
+import { optionalDpopDecorator } from '../dpop/decorator.js'
+import type { DpopHandle } from '../dpop/handle.js'
 import { ConfigurationError, ProviderUnavailableError, TokenValidationError } from '../errors.js'
 import { errorResponseFailure, isFailure, type JsonObject, readJsonObject } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
+import { callProtectedResource } from '../http/protected-resource.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
 import { parseBearerChallenge } from '../http/www-authenticate.js'
@@ -82,8 +85,14 @@ export type UserInfoResponse =
 export interface UserInfoRequestInit extends NetworkOptions {
   /** The `userinfo_endpoint`. */
   address?: string | undefined
-  /** The access token (sent as `Authorization: Bearer`). */
+  /** The access token (sent as `Authorization: Bearer`, or `DPoP` with `dpop`). */
   token?: string | undefined
+  /**
+   * The DPoP handle a DPoP-bound access token is bound to (RFC 9449 §7): the request then
+   * carries `Authorization: DPoP <token>` with a proof, and a `use_dpop_nonce` answer is retried
+   * once with the server's nonce.
+   */
+  dpop?: DpopHandle | undefined
   /**
    * The `sub` of the validated ID token: a UserInfo response about anyone else is refused
    * (`errorType: 'policy'`, OpenID Connect Core §5.3.2). Always pass it after a sign-in.
@@ -112,7 +121,7 @@ export interface UserInfoExpectations {
 
 /**
  * Fetches the claims of the user an access token was issued for: a GET with
- * `Authorization: Bearer`. The answer must carry `sub`, equal to `expectedSubject` when given;
+ * `Authorization: Bearer` (or `DPoP` with a proof, for a DPoP-bound token and its `dpop` handle). The answer must carry `sub`, equal to `expectedSubject` when given;
  * a signed answer is verified with the provider's keys when `signedResponse` says how.
  *
  * @example
@@ -131,17 +140,21 @@ export async function getUserInfo(request: UserInfoRequestInit): Promise<UserInf
   if (typeof request.token !== 'string' || request.token.length === 0) {
     throw new TypeError('token is required (the access token)')
   }
-  const response = await send(
-    {
-      url,
-      method: 'GET',
-      headers: {
-        accept: 'application/json, application/jwt',
-        authorization: `Bearer ${request.token}`,
-      },
-    },
-    request,
-  )
+  const response = await callProtectedResource({
+    htm: 'GET',
+    htu: url,
+    token: request.token,
+    decorator: optionalDpopDecorator(request.dpop),
+    transmit: (headers) =>
+      send(
+        {
+          url,
+          method: 'GET',
+          headers: { accept: 'application/json, application/jwt', ...headers },
+        },
+        request,
+      ),
+  })
   if (isFailure(response)) return response
   return processUserInfoResponse(response, request)
 }

@@ -173,5 +173,9 @@ function sharedKeySets(store: CacheStore): SharedLayer<KeySet> {
   }
 }
 
-/** The process-wide cache used when none is given. */
+/**
+ * The process-wide cache used when none is given. Internal: pass your own `ProviderCache` to
+ * change its settings; nobody can reconfigure another module's cache through this one.
+ * @internal
+ */
 export const defaultProviderCache: ProviderCache = new ProviderCache()

@@ -2,8 +2,11 @@
  * A `fetch` that calls an API with the manager's token, and recovers once from a refused token;
  * with DPoP, it sends the token with a proof and recovers once from a nonce request too.
  */
+import { dpopDecorator } from '../dpop/decorator.js'
 import type { DpopHandle } from '../dpop/handle.js'
 import { nonceRequested } from '../dpop/nonce-challenge.js'
+import type { RequestDecorator } from '../http/decorator.js'
+import { callProtectedResource } from '../http/protected-resource.js'
 import type { GetAccessTokenOptions } from './token-manager.js'
 
 /** Anything that hands out access tokens the way {@link TokenManager} does. */
@@ -78,46 +81,45 @@ export function authorizedFetch(
   renewable: boolean,
 ): AuthorizedFetch {
   const dpop = options.dpop ?? source.dpop
-  if (dpop !== undefined && (dpop === null || typeof dpop.proof !== 'function')) {
-    throw new TypeError('dpop must be a handle from createDpop()')
-  }
+  const decorator: RequestDecorator | undefined =
+    dpop === undefined ? undefined : dpopDecorator(dpop)
   return async (input, init) => {
     const doFetch = options.fetch ?? globalThis.fetch
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined)
     const hasRequestBody =
       input instanceof Request && input.body !== null && init?.body === undefined
     const replayable = hasRequestBody || isReplayable(init?.body)
-    const target = dpop === undefined ? undefined : requestTarget(input, init)
+    const target = decorator === undefined ? undefined : requestTarget(input, init)
 
-    const attempt = async (token: string, last: boolean): Promise<Response> => {
-      // A Request body is read once: every attempt but the last sends a copy.
-      const sent = hasRequestBody && !last ? (input as Request).clone() : input
-      const headers = new Headers(
-        init?.headers ?? (input instanceof Request ? input.headers : undefined),
-      )
-      if (dpop === undefined || target === undefined) {
-        headers.set('authorization', `Bearer ${token}`)
-      } else {
-        headers.set('authorization', `DPoP ${token}`)
-        headers.set('dpop', await dpop.proof({ ...target, accessToken: token }))
-      }
-      const response = await doFetch(sent, { ...init, headers })
-      if (target !== undefined) dpop?.rememberNonce(target.htu, response.headers.get('dpop-nonce'))
-      return response
-    }
+    /**
+     * One protected-resource call, with its nonce retry when the body can be sent again;
+     * `finalCall` when no call follows it (a `Request` body is then sent as is the last time).
+     */
+    const call = (token: string, finalCall: boolean): Promise<Response> =>
+      callProtectedResource({
+        htm: target?.htm ?? 'GET',
+        htu: target?.htu ?? '',
+        token,
+        decorator,
+        replayable,
+        transmit: (added, last) => {
+          // A Request body is read once: every attempt but the last sends a copy.
+          const sent = hasRequestBody && !(last && finalCall) ? (input as Request).clone() : input
+          const headers = new Headers(
+            init?.headers ?? (input instanceof Request ? input.headers : undefined),
+          )
+          for (const [name, value] of Object.entries(added)) headers.set(name, value)
+          return doFetch(sent, { ...init, headers })
+        },
+      })
 
     let token = await source.getAccessToken({ signal: signal ?? undefined })
-    let response = await attempt(token, !replayable)
-    if (dpop !== undefined && (await nonceRequested(response)) !== undefined) {
-      // A nonce request says nothing about the token: never renew it for one. The nonce is
-      // remembered, so a call that cannot be replayed succeeds next time.
-      if (!replayable) return response
-      await response.body?.cancel().catch(() => {})
-      response = await attempt(token, !renewable)
-      if ((await nonceRequested(response)) !== undefined) return response
+    const response = await call(token, !renewable)
+    // A nonce request says nothing about the token: never renew it for one (the pipeline retried
+    // it once already, or could not, and the nonce is remembered for the next call).
+    if (response.status !== 401 || !renewable || (await asksForNonce(decorator, response))) {
+      return response
     }
-    if (response.status !== 401 || !renewable) return response
-
     if (!replayable) {
       // The body is gone; at least the next call gets a renewed token.
       void source.getAccessToken({ rejectedToken: token }).catch(() => {})
@@ -125,8 +127,17 @@ export function authorizedFetch(
     }
     token = await source.getAccessToken({ rejectedToken: token, signal: signal ?? undefined })
     await response.body?.cancel().catch(() => {})
-    return attempt(token, true)
+    return call(token, true)
   }
+}
+
+/** A 401 that asks for a DPoP nonce (not a refused token). */
+async function asksForNonce(
+  decorator: RequestDecorator | undefined,
+  response: Response,
+): Promise<boolean> {
+  if (decorator === undefined) return false
+  return (await nonceRequested(response)) !== undefined
 }
 
 /** The method and URL a proof must name: as `fetch` will send them. */

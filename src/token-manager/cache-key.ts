@@ -55,7 +55,7 @@ export function tokenCacheDigest(request: ClientCredentialsTokenRequestInit): st
     'client_credentials',
     endpoint,
     request.clientId,
-    defaultMethod(request),
+    methodId(defaultMethod(request)),
     credentialFingerprint(request),
     [...new Set(scope.filter((value) => value.length > 0))].sort(),
     [...new Set(resource)].sort(),
@@ -87,17 +87,25 @@ function credentialFingerprint(request: ClientCredentialsTokenRequestInit): stri
   return parts
 }
 
-const cryptoKeyIds = new WeakMap<object, string>()
+const objectIds = new WeakMap<object, string>()
+
+/** A random id per object: another object means another entry, never a shared token. */
+function objectId(value: object): string {
+  let id = objectIds.get(value)
+  if (id === undefined) {
+    id = `object:${randomValue(16)}`
+    objectIds.set(value, id)
+  }
+  return id
+}
+
+/** A method by its name; the caller's own function by its identity. */
+function methodId(method: ReturnType<typeof defaultMethod>): string {
+  return typeof method === 'function' ? objectId(method) : method
+}
 
 function keyFingerprint(key: PrivateKeyInput): string {
-  if (isCryptoKey(key)) {
-    let id = cryptoKeyIds.get(key)
-    if (id === undefined) {
-      id = `object:${randomValue(16)}`
-      cryptoKeyIds.set(key, id)
-    }
-    return id
-  }
+  if (isCryptoKey(key)) return objectId(key)
   try {
     const jwk = isKeyObject(key) ? key.export({ format: 'jwk' }) : key
     return jwkThumbprint(jwk as Readonly<Record<string, unknown>>)

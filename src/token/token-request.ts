@@ -5,6 +5,7 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
+import { optionalDpopDecorator } from '../dpop/decorator.js'
 import type { DpopHandle } from '../dpop/handle.js'
 import { isFailure } from '../http/json.js'
 import { processTokenResponse, type TokenResponse } from './token-response.js'
@@ -26,14 +27,7 @@ export async function requestToken(
   request: TokenRequestInit,
   grant: URLSearchParams,
 ): Promise<TokenResponse> {
-  const response = await sendAuthenticatedPost(request, grant, checkDpop(request.dpop))
+  const response = await sendAuthenticatedPost(request, grant, optionalDpopDecorator(request.dpop))
   if (isFailure(response)) return response
   return processTokenResponse(response)
-}
-
-function checkDpop(dpop: DpopHandle | undefined): DpopHandle | undefined {
-  if (dpop !== undefined && (dpop === null || typeof dpop.proof !== 'function')) {
-    throw new TypeError('dpop must be a handle from createDpop()')
-  }
-  return dpop
 }

@@ -256,3 +256,32 @@ describe('client authentication: caller mistakes', () => {
     expect(fake.calls).toHaveLength(0)
   })
 })
+
+describe('client authentication as a function', () => {
+  it('adds what the function adds, with the client id and the endpoint as audience', async () => {
+    const seen: { clientId: string; audience: string }[] = []
+    const { authorization, form } = await sent({
+      clientId: 'svc',
+      scope: 'api:read',
+      clientAuthentication: async (client, request, audience) => {
+        seen.push({ clientId: client.clientId, audience })
+        request.headers.authorization = 'Custom abc'
+        request.body.set('client_id', client.clientId)
+      },
+    })
+    expect(seen).toEqual([{ clientId: 'svc', audience: TOKEN }])
+    expect(authorization).toBe('Custom abc')
+    expect(form.get('client_id')).toBe('svc')
+    expect(form.get('grant_type')).toBe('client_credentials')
+  })
+
+  it('gives each function its own TokenManager cache entry', async () => {
+    const { tokenCacheKey } = await import('../../src/token-manager/cache-key.js')
+    const one = () => {}
+    const two = () => {}
+    const key = (method: () => void) =>
+      tokenCacheKey({ address: TOKEN, clientId: 'svc', clientAuthentication: method })
+    expect(key(one)).toBe(key(one))
+    expect(key(one)).not.toBe(key(two))
+  })
+})

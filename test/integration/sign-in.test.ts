@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type Claims,
   createAuthorizationRequest,
+  createDpop,
   createEndSessionUrl,
   createSingleFlightRefresh,
   type DiscoverySuccess,
@@ -136,6 +137,26 @@ describe('authorization code with PKCE', () => {
       isSuccessful: true,
       claims: { sub: 'alice', email: 'alice@example.test', name: 'Test User alice' },
     })
+  })
+
+  it('UserInfo with a DPoP-bound access token: DPoP scheme and proof; as a bearer token it is refused', async () => {
+    const dpop = await createDpop()
+    const { tokens, nonce } = await signIn(disco, clients.webApp, { login: 'alice', dpop })
+    expect(tokens.token_type).toBe('DPoP')
+    const claims = await validateIdToken(tokens.id_token!, idConfig('web-app', nonce), op.issuer)
+    const asBearer = await getUserInfo({
+      address: disco.userinfoEndpoint,
+      token: tokens.access_token,
+      expectedSubject: claims.sub,
+    })
+    expect(asBearer).toMatchObject({ isSuccessful: false, httpStatus: 401 })
+    const userInfo = await getUserInfo({
+      address: disco.userinfoEndpoint,
+      token: tokens.access_token,
+      expectedSubject: claims.sub,
+      dpop,
+    })
+    expect(userInfo).toMatchObject({ isSuccessful: true, claims: { sub: 'alice' } })
   })
 
   it('signs a user in to a public app (no secret, PKCE only)', async () => {

@@ -9,6 +9,7 @@ import {
   type AuthorizationRequestInit,
   createAuthorizationRequest,
   type DiscoverySuccess,
+  type DpopHandle,
   parseAuthorizationResponse,
   requestAuthorizationCodeToken,
   type TokenSet,
@@ -38,6 +39,8 @@ export async function signIn(
     login?: string
     agent?: UserAgent
     request?: Partial<AuthorizationRequestInit>
+    /** Bind the tokens to this DPoP key at the code exchange. */
+    dpop?: DpopHandle
   } = {},
 ): Promise<SignedIn> {
   const agent = options.agent ?? new UserAgent()
@@ -64,6 +67,7 @@ export async function signIn(
     code: callback.code,
     redirectUri: REDIRECT_URI,
     codeVerifier: request.codeVerifier,
+    ...(options.dpop === undefined ? {} : { dpop: options.dpop }),
   })
   if (!exchange.isSuccessful) throw new Error(`code exchange failed: ${exchange.error}`)
   return { tokens: exchange.token, nonce: request.nonce, code: callback.code, agent }

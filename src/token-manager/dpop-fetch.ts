@@ -1,12 +1,12 @@
 /**
  * `createDpopFetch`: calls a protected resource with a DPoP-bound access token (RFC 9449 §7).
  */
+import type { DpopHandle } from '../dpop/handle.js'
 import {
   type AccessTokenSource,
   type AuthorizedFetch,
   authorizedFetch,
-} from '../token-manager/authorized-fetch.js'
-import type { DpopHandle } from './handle.js'
+} from './authorized-fetch.js'
 
 /** What {@link createDpopFetch} takes besides the handle: where the token comes from. */
 export interface DpopFetchOptions {
