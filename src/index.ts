@@ -53,7 +53,12 @@ export type { JsonWebKey, JsonWebKeySet } from './jwks/key-set.js'
 
 // Token validation: access tokens, ID tokens, logout tokens
 
-export type { Claims, JwtHeader } from './kernel/jws.js'
+export {
+  type Claims,
+  decodeUnverifiedJwt,
+  type JwtHeader,
+  type UnverifiedJwt,
+} from './kernel/jws.js'
 export {
   TokenValidationConfig,
   type TokenValidationConfigInit,

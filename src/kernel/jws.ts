@@ -98,6 +98,31 @@ export function decodeJws(token: unknown): DecodedJws {
   }
 }
 
+/** What {@link decodeUnverifiedJwt} gives: copies of a JWT's header and claims. */
+export interface UnverifiedJwt {
+  readonly header: JwtHeader
+  readonly claims: Claims
+}
+
+/**
+ * Decodes a JWT **without verifying anything**: its header and claims, for display, debugging or
+ * routing (which issuer to ask). Never base a decision on them: use `validateToken`,
+ * `validateIdToken` and the other validators for that. Same decoder as every validator.
+ *
+ * @example
+ * ```ts
+ * const { header, claims } = decodeUnverifiedJwt(token)
+ * console.log(header.kid, claims.iss)
+ * ```
+ * @throws {@link TokenValidationError} with code `malformed` for anything that is not a compact
+ *   JWS with JSON-object header and payload (a JWE says so).
+ */
+export function decodeUnverifiedJwt(token: string): UnverifiedJwt {
+  const { header, claims } = decodeJws(token)
+  // Copies: the header may be the shared cached object.
+  return { header: { ...header }, claims: { ...claims } }
+}
+
 /** Counts the dots of a string (stops at 5: only "3 segments" and "5 segments" matter). */
 function countDots(token: string): number {
   let count = 0

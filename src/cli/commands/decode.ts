@@ -1,5 +1,5 @@
 /** `identity-model decode <jwt>`: show header and claims without verifying anything. */
-import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { decodeUnverifiedJwt, TokenValidationError } from '../../index.js'
 import type { Command } from '../command.js'
 import { CliError, EXIT } from '../exit.js'
 import { table, timeRows } from '../format.js'
@@ -24,10 +24,13 @@ With --json, prints { header, payload }.`,
     let header: Record<string, unknown>
     let payload: Record<string, unknown>
     try {
-      header = decodeProtectedHeader(token) as Record<string, unknown>
-      payload = decodeJwt(token) as Record<string, unknown>
+      const decoded = decodeUnverifiedJwt(token)
+      header = decoded.header as Record<string, unknown>
+      payload = decoded.claims
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
+      if (!(error instanceof TokenValidationError)) throw error
+      // The decoder's messages never contain the token.
+      const reason = error.message
       throw new CliError(
         EXIT.rejected,
         'malformed',
