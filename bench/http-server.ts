@@ -13,7 +13,14 @@ const [mode, issuer] = process.argv.slice(2) as ['ours' | 'auth0' | 'none', stri
 const app = express()
 const guard =
   mode === 'ours'
-    ? requireToken({ discoDocAddress: issuer, audience: 'my-api' })
+    ? requireToken({
+        discoDocAddress: issuer,
+        audience: 'my-api',
+        // For experiments only (BENCH_THREAD_POOL=never|auto|always); default: the library's.
+        ...(process.env.BENCH_THREAD_POOL
+          ? { threadPool: process.env.BENCH_THREAD_POOL as 'never' | 'auto' | 'always' }
+          : {}),
+      })
     : mode === 'auth0'
       ? auth({ issuerBaseURL: issuer, audience: 'my-api', tokenSigningAlg: 'RS256' })
       : (_req: unknown, _res: unknown, next: () => void) => next()

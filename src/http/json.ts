@@ -62,7 +62,11 @@ export async function errorResponseFailure(
   )
 }
 
-/** The OAuth error members of a JSON body, when it has a string `error`. */
+/**
+ * The OAuth error members of a JSON body, when it has a string `error`. They are the provider's
+ * text and end up in logs: control characters (a forged line break in a log) become spaces, and
+ * each member is cut to a bounded length (RFC 6749 §5.2 allows printable ASCII only).
+ */
 export function oauthError(
   body: unknown,
 ): { error: string; extra: { errorDescription?: string; errorUri?: string } } | undefined {
@@ -70,7 +74,19 @@ export function oauthError(
   const { error, error_description, error_uri } = body as JsonObject
   if (typeof error !== 'string' || error.length === 0) return undefined
   const extra: { errorDescription?: string; errorUri?: string } = {}
-  if (typeof error_description === 'string') extra.errorDescription = error_description
-  if (typeof error_uri === 'string') extra.errorUri = error_uri
-  return { error, extra }
+  if (typeof error_description === 'string') {
+    extra.errorDescription = loggable(error_description, MAX_DESCRIPTION)
+  }
+  if (typeof error_uri === 'string') extra.errorUri = loggable(error_uri, MAX_DESCRIPTION)
+  return { error: loggable(error, MAX_ERROR_CODE), extra }
+}
+
+const MAX_ERROR_CODE = 100
+const MAX_DESCRIPTION = 500
+
+/** Control characters as spaces, at most `max` characters (an ellipsis marks a cut). */
+function loggable(value: string, max: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the target.
+  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`
 }
