@@ -16,4 +16,4 @@ export const DEFAULT_TIMEOUT_MS = 10_000
 /** The whole operation, retries included, stays under this. */
 export const MAX_OPERATION_MS = 30_000
 /** Responses larger than this are refused (`invalid_response`). */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+export const DEFAULT_MAX_BODY_BYTES: number = 1024 * 1024

@@ -22,7 +22,7 @@ export interface CachedToken {
 }
 
 /** No token is kept longer than this, whatever `expires_in` says (one year). */
-export const MAX_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000
+export const MAX_LIFETIME_MS: number = 365 * 24 * 60 * 60 * 1000
 /** How much earlier than its arrival a token may be taken as issued (iat is whole seconds). */
 const ROUNDING_MS = 1000
 /** A token with less lifetime than this is not usable (renewal would be a request per call). */
