@@ -299,7 +299,11 @@ describe('one Redis node, the real provider with 6 s tokens', () => {
       ),
     )
     expect(fresh.size).toBeGreaterThanOrEqual(1)
-    expect((short.counts['/token'] ?? 0) - before).toBe(fresh.size)
+    // Every token request the provider saw was one process's fetch, spaced as above; callers saw
+    // every fetched token but possibly the last (a renewal as the callers were finishing).
+    expect((short.counts['/token'] ?? 0) - before).toBe(fetched.length)
+    expect(fresh.size).toBeGreaterThanOrEqual(fetched.length - 1)
+    expect(fresh.size).toBeLessThanOrEqual(fetched.length)
     for (const summary of summaries) {
       expect(summary.expired).toBe(0)
       // While no token was valid, callers failed fast with the typed error, and only then.
