@@ -19,6 +19,12 @@ export interface TestRedis {
   stop(): Promise<void>
   /** Starts it again on the same port, empty. */
   start(): Promise<void>
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void
+  /** Kills the server at once (SIGKILL), as a crash would; `start()` brings it back empty. */
+  kill(): Promise<void>
   /** Stops the server and removes its directory. */
   dispose(): Promise<void>
 }
@@ -119,7 +125,23 @@ export async function startRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     stop,
     start,
+    pause() {
+      if (pid !== undefined) process.kill(pid, 'SIGSTOP')
+    },
+    resume() {
+      if (pid !== undefined) process.kill(pid, 'SIGCONT')
+    },
+    async kill() {
+      if (pid === undefined) return
+      const current = pid
+      pid = undefined
+      process.kill(current, 'SIGCONT')
+      process.kill(current, 'SIGKILL')
+      await waitFor(async () => !alive(current), 'redis-server to die')
+      await rm(pidfile, { force: true })
+    },
     async dispose() {
+      if (pid !== undefined) process.kill(pid, 'SIGCONT')
       await stop()
       await rm(dir, { recursive: true, force: true })
     },
