@@ -4,7 +4,7 @@
  * scripts/entries.json, the one list of public entry points. `--check` changes nothing and exits 1
  * when package.json differs from what the list gives (CI runs it: `npm run check:package`).
  *
- * Each entry `./x` → `src/y.ts` resolves, in every TypeScript module mode:
+ * Each entry `./x` → `{ source: 'src/y.ts' }` resolves, in every TypeScript module mode:
  * - `import` (node16/nodenext from ESM, bundler): dist/esm/y.js and dist/esm/y.d.ts;
  * - `require` (node16/nodenext from CommonJS): dist/cjs/y.cjs and dist/cjs/y.d.cts;
  * - node10 (`moduleResolution: node`, no `exports`): `main`/`types` for the root and
@@ -32,7 +32,7 @@ const dts = (format, source) =>
 export function generate() {
   const exports = {}
   const typesVersions = {}
-  for (const [subpath, source] of Object.entries(entries)) {
+  for (const [subpath, { source }] of Object.entries(entries)) {
     exports[subpath] = {
       import: { types: dts('esm', source), default: js('esm', source) },
       require: { types: dts('cjs', source), default: js('cjs', source) },
@@ -67,9 +67,9 @@ export function generate() {
     exports,
     typesVersions: { '*': typesVersions },
     imports,
-    main: js('cjs', entries['.']),
-    module: js('esm', entries['.']),
-    types: dts('cjs', entries['.']),
+    main: js('cjs', entries['.'].source),
+    module: js('esm', entries['.'].source),
+    types: dts('cjs', entries['.'].source),
   }
 }
 
