@@ -38,7 +38,7 @@ function markdownFiles(dir) {
 /** `declare const x: T` lines of the file's `<!-- check:docs ... -->` comments, by name. */
 function context(text) {
   const declared = new Map()
-  for (const [, body] of text.matchAll(/<!-- check:docs\n([^]*?)-->/g)) {
+  for (const [, body] of text.matchAll(/<!-- check:docs\n([\s\S]*?)-->/g)) {
     for (const line of body.split('\n')) {
       const name = /^declare (?:const|function|let) (\w+)/.exec(line.trim())?.[1]
       if (name) declared.set(name, line.trim())
