@@ -2,8 +2,31 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 /**
- * `npm test`: unit tests and integration tests against the embedded provider. Needs nothing but
- * `npm ci`. The slower tiers that need Chromium or Redis live in test/e2e (vitest.e2e.config.ts); the
+ * Test files outside test/integration that start a real provider, a server or a child process:
+ * the integration tier runs them, the unit tier leaves them out.
+ */
+const STARTS_A_PROVIDER = [
+  'test/adapters/express.test.ts',
+  'test/adapters/fastify.test.ts',
+  'test/adapters/web.test.ts',
+  'test/cli/cli.test.ts',
+  'test/endpoints/userinfo.test.ts',
+  'test/token-manager/renewal-promise.test.ts',
+  'test/token-manager/user-token-provider.test.ts',
+  'test/validation/id-token.test.ts',
+  'test/validation/logout-token.test.ts',
+]
+const ELSEWHERE = ['test/e2e/**', 'test/portable/**', 'test/package/**', 'node_modules/**']
+
+/**
+ * `npm test`: every tier below (the README's command; `pretest` builds). Each tier alone:
+ * - `npm run test:unit`: no network, no provider, no build (test/support/no-network.ts refuses
+ *   any socket), well under a minute;
+ * - `npm run test:integration`: against the embedded provider on 127.0.0.1, the CLI binary, the
+ *   examples and the packed package;
+ * - `npm run test:conformance`: py-identity-model's language-neutral spec (fails in CI without
+ *   it, skips elsewhere).
+ * The slower tiers that need Chromium or Redis live in test/e2e (vitest.e2e.config.ts); the
  * portable suite on other runtimes in test/portable (vitest.portable.config.ts).
  */
 export default defineConfig({
@@ -15,11 +38,46 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'test/portable/**', 'node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // Integration files each start their own provider on a free port; two workers fit two cores.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [
+            ...ELSEWHERE,
+            'test/integration/**',
+            'test/conformance/**',
+            'test/examples/**',
+            ...STARTS_A_PROVIDER,
+          ],
+          setupFiles: ['test/support/no-network.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/examples/**/*.test.ts',
+            ...STARTS_A_PROVIDER,
+          ],
+          exclude: ELSEWHERE,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          exclude: ELSEWHERE,
+        },
+      },
+    ],
   },
 })

@@ -3,7 +3,6 @@
  * outcome into output and an exit code. Uses only the public API of the library.
  */
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import type { Command, Options, Values } from './command.js'
 import { decodeCommand } from './commands/decode.js'
 import { discoverCommand } from './commands/discover.js'
@@ -43,14 +42,20 @@ policy problem; 70 internal error.`
 /** A flag that would carry a secret on the command line (visible in `ps` and shell history). */
 const SECRET_FLAG = /^--?(client[-_]?secret|secret|password)(=|$)/i
 
+/** What a command name looks like (an unknown one is named in the error; a token is not). */
+const COMMAND_NAME = /^[a-z][a-z-]{0,29}$/
+
 /** Runs the command line `argv` (without `node` and the script); resolves to the exit code. */
 export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
-  const json = argv.includes('--json')
+  // What follows `--` is arguments only (tokens), never flags.
+  const end = argv.indexOf('--')
+  const flags = end === -1 ? argv : argv.slice(0, end)
+  const json = flags.includes('--json')
   // The command comes first, after any of --json, --help and --version.
-  const name = argv.find((arg) => !['--json', '--help', '-h', '--version'].includes(arg))
-  const named = name !== undefined && !name.startsWith('-') ? name : undefined
+  const name = flags.find((arg) => !['--json', '--help', '-h', '--version'].includes(arg))
+  const named = name !== undefined && COMMAND_NAME.test(name) ? name : undefined
   try {
-    const secretFlag = argv.find((arg) => SECRET_FLAG.test(arg))
+    const secretFlag = flags.find((arg) => SECRET_FLAG.test(arg))
     if (secretFlag !== undefined) {
       throw new CliError(
         EXIT.usage,
@@ -58,13 +63,13 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
         `${secretFlag.split('=')[0]} is not accepted: a secret on the command line ends up in shell history and process lists. Set IDENTITY_MODEL_CLIENT_SECRET (or CLIENT_SECRET), or pipe it with --client-secret-stdin`,
       )
     }
-    if (argv.length === 0 || (name === undefined && hasHelp(argv)) || name === 'help') {
-      const topic = name === 'help' ? argv[argv.indexOf('help') + 1] : undefined
+    if (argv.length === 0 || (name === undefined && hasHelp(flags)) || name === 'help') {
+      const topic = name === 'help' ? flags[flags.indexOf('help') + 1] : undefined
       const command = COMMANDS.find((candidate) => candidate.name === topic)
       io.stdout(`${command === undefined ? usage() : commandHelp(command)}\n`)
       return argv.length === 0 ? EXIT.usage : EXIT.ok
     }
-    if (name === undefined && argv.includes('--version')) {
+    if (name === undefined && flags.includes('--version')) {
       io.stdout(`${version()}\n`)
       return EXIT.ok
     }
@@ -73,7 +78,8 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
       throw new CliError(
         EXIT.usage,
         'usage',
-        `unknown command ${JSON.stringify((name ?? '').split('=')[0])}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+        // Named only when it looks like a command: the first argument may be a token.
+        `unknown command${named === undefined ? '' : ` ${JSON.stringify(named)}`}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
       )
     }
     const args = [...argv]
@@ -90,20 +96,57 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
   }
 }
 
-function parse(args: string[], options: Options): { values: Values; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options,
-      allowPositionals: true,
-      strict: true,
-    })
-    return { values: values as Values, positionals }
-  } catch (error) {
-    // parseArgs quotes the argument; never repeat a value that followed an `=`.
-    const message = error instanceof Error ? error.message.split('. ')[0] : String(error)
-    throw new CliError(EXIT.usage, 'usage', (message ?? '').replace(/=[^'"\s]*/g, '=...'))
+/** What an option name looks like; anything else that starts with `-` is an argument. */
+const OPTION_NAME = /^--([a-z][a-z0-9-]{0,23})(?:=(.*))?$/s
+
+/**
+ * Splits `args` into option values and positionals. Any argument that is not a declared option
+ * is a positional, whatever it starts with: a token such as `-Xb3...` or `--k9...` (base64url
+ * allows `-` anywhere) is an argument, and everything after `--` is too. A string option takes
+ * the next argument as its value whatever it starts with. Only an argument shaped like an option
+ * name (`--` and lower-case letters, digits and dashes) that no option declares is a usage error,
+ * which names it but never a value after `=`.
+ */
+function parse(
+  args: readonly string[],
+  options: Options,
+): { values: Values; positionals: string[] } {
+  const values: Record<string, string | boolean> = {}
+  const positionals: string[] = []
+  const shorts = new Map<string, string>(
+    Object.entries(options).flatMap(([name, option]) =>
+      option.short === undefined ? [] : [[`-${option.short}`, name] as const],
+    ),
+  )
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string
+    if (arg === '--') {
+      positionals.push(...args.slice(index + 1))
+      break
+    }
+    const long = OPTION_NAME.exec(arg)
+    const name = long?.[1] ?? shorts.get(arg)
+    if (name === undefined) {
+      positionals.push(arg)
+      continue
+    }
+    const option = options[name]
+    if (option === undefined) throw new CliError(EXIT.usage, 'usage', `Unknown option '--${name}'`)
+    const inline = long?.[2]
+    if (option.type === 'boolean') {
+      if (inline !== undefined) {
+        throw new CliError(EXIT.usage, 'usage', `Option '--${name}' does not take a value`)
+      }
+      values[name] = true
+    } else {
+      const value = inline ?? args[++index]
+      if (value === undefined) {
+        throw new CliError(EXIT.usage, 'usage', `Option '--${name} <value>' argument missing`)
+      }
+      values[name] = value
+    }
   }
+  return { values, positionals }
 }
 
 function timeout(values: Values): number | undefined {
@@ -163,8 +206,18 @@ function commandHelp(command: Command): string {
 }
 
 function version(): string {
-  const manifest = JSON.parse(
-    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-  ) as { version?: string }
-  return `identity-model ${manifest.version ?? 'unknown'}`
+  // The package's own package.json: dist/esm/cli/ → three folders up (src/cli/ → two, under tsx);
+  // dist/esm/package.json only says the folder's module format.
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
+        name?: string
+        version?: string
+      }
+      if (manifest.name === 'identity-model') return `identity-model ${manifest.version}`
+    } catch {
+      // not this one
+    }
+  }
+  return 'identity-model (version unknown)'
 }

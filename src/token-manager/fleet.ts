@@ -118,7 +118,10 @@ export function deserializeBackoff(text: string | undefined): Backoff | undefine
 
 /** A request the provider refused or failed, carried to the waiting callers. */
 export class ProducerFailed {
-  constructor(readonly failure: RequestFailure) {}
+  readonly failure: RequestFailure
+  constructor(failure: RequestFailure) {
+    this.failure = failure
+  }
 }
 
 /** How one round of the protocol ended. */

@@ -146,10 +146,12 @@ interface Flight {
 
 /** A renewal that did not happen, with when to try again. */
 class RenewalFailed {
-  constructor(
-    readonly failure: RequestFailure,
-    readonly retryAt: number,
-  ) {}
+  readonly failure: RequestFailure
+  readonly retryAt: number
+  constructor(failure: RequestFailure, retryAt: number) {
+    this.failure = failure
+    this.retryAt = retryAt
+  }
 }
 
 const LOCK_SLACK_MS = 2_000

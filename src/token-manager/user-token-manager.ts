@@ -148,10 +148,15 @@ interface Entry {
 }
 
 class SignInRequired {
+  readonly reason: 'no_tokens' | 'no_refresh_token' | 'refresh_refused'
+  readonly failure: RequestFailure | undefined
   constructor(
-    readonly reason: 'no_tokens' | 'no_refresh_token' | 'refresh_refused',
-    readonly failure?: RequestFailure,
-  ) {}
+    reason: 'no_tokens' | 'no_refresh_token' | 'refresh_refused',
+    failure?: RequestFailure,
+  ) {
+    this.reason = reason
+    this.failure = failure
+  }
 }
 
 const LOCK_SLACK_MS = 2_000

@@ -11,6 +11,30 @@ import { describe, expect, it } from 'vitest'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
+/** The specifiers a module imports at runtime, per file (transpiled once for every walk). */
+const specifiersOf = new Map<string, readonly string[]>()
+function runtimeSpecifiers(file: string): readonly string[] {
+  const known = specifiersOf.get(file)
+  if (known !== undefined) return known
+  const output = ts.transpileModule(readFileSync(file, 'utf8'), {
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: true,
+    },
+  }).outputText
+  const source = ts.createSourceFile('out.js', output, ts.ScriptTarget.ES2022)
+  const specifiers = source.statements.flatMap((statement) =>
+    (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
+    statement.moduleSpecifier !== undefined &&
+    ts.isStringLiteral(statement.moduleSpecifier)
+      ? [statement.moduleSpecifier.text]
+      : [],
+  )
+  specifiersOf.set(file, specifiers)
+  return specifiers
+}
+
 /**
  * @param backend which crypto backend `#crypto-backend` stands for: Node's (what Node picks)
  *   or Web Crypto's (what Workers, Edge runtimes and browsers pick).
@@ -24,22 +48,7 @@ function runtimeImports(
   const visit = (file: string): void => {
     if (seen.has(file)) return
     seen.add(file)
-    const output = ts.transpileModule(readFileSync(file, 'utf8'), {
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-      },
-    }).outputText
-    const source = ts.createSourceFile('out.js', output, ts.ScriptTarget.ES2022)
-    for (const statement of source.statements) {
-      const specifier =
-        (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
-        statement.moduleSpecifier !== undefined &&
-        ts.isStringLiteral(statement.moduleSpecifier)
-          ? statement.moduleSpecifier.text
-          : undefined
-      if (specifier === undefined) continue
+    for (const specifier of runtimeSpecifiers(file)) {
       if (specifier.startsWith('.'))
         visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
       else if (specifier === '#crypto-backend')

@@ -3,7 +3,8 @@
  * `../shared/reference/identity-model-spec` at test time (never copied into this repository),
  * and registers one test per case id. Every id in a capability file must have an
  * implementation here; a missing or extra one fails the suite, so no case is silently skipped.
- * Where `../shared` is absent (a user's fresh clone) the suites skip with a clear message.
+ * Where `../shared` is absent (a user's fresh clone) the suites skip with a clear message; with
+ * `CI` set they fail instead.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -18,6 +19,9 @@ export const SPEC_DIR =
   resolve(repoRoot, '../shared/reference/identity-model-spec')
 
 export const specAvailable = existsSync(join(SPEC_DIR, 'conformance'))
+
+/** `CI` set (and not `false` or `0`), as CI services and .ci/run set it. */
+const inCi = !['', '0', 'false'].includes(process.env.CI ?? '')
 
 export interface SpecVector {
   readonly name?: string
@@ -77,6 +81,18 @@ export function conformanceSuite(
   name: string,
   implementations: Record<string, CaseImplementation>,
 ): void {
+  if (!specAvailable && inCi) {
+    // CI has the spec beside the checkout: without it, the conformance tier must fail, not
+    // pass as skipped.
+    describe(`conformance: ${name}`, () => {
+      it('needs the spec', () => {
+        throw new Error(
+          `${SPEC_DIR} not found: CI runs the conformance suites against it (../shared/reference/identity-model-spec, or IDENTITY_MODEL_SPEC_DIR)`,
+        )
+      })
+    })
+    return
+  }
   if (!specAvailable) {
     describe.skip(`conformance: ${name} (skipped: ${SPEC_DIR} not found; it ships beside the repository as ../shared, or set IDENTITY_MODEL_SPEC_DIR)`, () => {
       it('needs the spec', () => {})
