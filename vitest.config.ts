@@ -8,9 +8,11 @@ import { defineConfig } from 'vitest/config'
 const STARTS_A_PROVIDER = [
   'test/adapters/express.test.ts',
   'test/adapters/fastify.test.ts',
+  'test/adapters/hono.test.ts',
   'test/adapters/web.test.ts',
   'test/cli/cli.test.ts',
   'test/endpoints/userinfo.test.ts',
+  'test/faults/http-faults.test.ts',
   'test/token-manager/renewal-promise.test.ts',
   'test/token-manager/user-token-provider.test.ts',
   'test/validation/id-token.test.ts',
