@@ -1,6 +1,25 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+const backend = (name: 'node' | 'web') =>
+  fileURLToPath(new URL(`./src/kernel/backend/${name}.ts`, import.meta.url))
+
+/**
+ * The tests that exercise the JOSE kernel through its public callers: run a second time with
+ * the Web Crypto backend (project `web-backend`), so both backends are proven by the same tests
+ * on Node. Cases that hand the library a Node.js `KeyObject` skip themselves there
+ * (test/support/backend.ts).
+ */
+const KERNEL_TESTS = [
+  'test/validation/**/*.test.ts',
+  'test/dpop/**/*.test.ts',
+  'test/client-auth/**/*.test.ts',
+  'test/conformance/**/*.test.ts',
+  'test/jwks/**/*.test.ts',
+  'test/authorization/**/*.test.ts',
+  'test/resource-server/**/*.test.ts',
+]
+
 /**
  * Test files outside test/integration that start a real provider, a server or a child process:
  * the integration tier runs them, the unit tier leaves them out.
@@ -31,14 +50,10 @@ const ELSEWHERE = ['test/e2e/**', 'test/portable/**', 'test/package/**', 'node_m
  * The slower tiers that need Chromium or Redis live in test/e2e (vitest.e2e.config.ts); the
  * portable suite on other runtimes in test/portable (vitest.portable.config.ts).
  */
+/** Each tier runs the sources on Node with the backend the package's `imports` map picks there. */
+const onNode = { alias: { '#crypto-backend': backend('node') } }
+
 export default defineConfig({
-  resolve: {
-    // The sources run on Node here: the crypto backend the package's `imports` map picks on Node
-    // (the Web Crypto one is tested directly, and on the other runtimes by the portable suite).
-    alias: {
-      '#crypto-backend': fileURLToPath(new URL('./src/kernel/backend/node.ts', import.meta.url)),
-    },
-  },
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
@@ -47,6 +62,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        resolve: onNode,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
@@ -62,6 +78,7 @@ export default defineConfig({
       },
       {
         extends: true,
+        resolve: onNode,
         test: {
           name: 'integration',
           include: [
@@ -74,10 +91,22 @@ export default defineConfig({
       },
       {
         extends: true,
+        resolve: onNode,
         test: {
           name: 'conformance',
           include: ['test/conformance/**/*.test.ts'],
           exclude: ELSEWHERE,
+        },
+      },
+      {
+        extends: true,
+        // The Web Crypto backend (Workers, Vercel Edge, browsers), on Node's crypto.subtle.
+        resolve: { alias: { '#crypto-backend': backend('web') } },
+        test: {
+          name: 'web-backend',
+          include: KERNEL_TESTS,
+          exclude: ELSEWHERE,
+          env: { IDENTITY_MODEL_TEST_BACKEND: 'web' },
         },
       },
     ],

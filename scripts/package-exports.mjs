@@ -42,7 +42,7 @@ export function generate() {
   exports['./package.json'] = './package.json'
 
   // The crypto backend, by condition: Web Crypto on workers, edge runtimes and browsers and by
-  // default, node:crypto on Node. `identity-model-source` is for type-checking the sources in
+  // default, node:crypto on Node, Bun and Deno (measured faster there: docs/runtimes.md). `identity-model-source` is for type-checking the sources in
   // this repository (tsconfig.json's customConditions); no consumer sets it.
   const backend = (format) => {
     const web = js(format, cryptoBackend.web)
@@ -52,6 +52,8 @@ export function generate() {
       worker: web,
       browser: web,
       'edge-light': web,
+      deno: js(format, cryptoBackend.node),
+      bun: js(format, cryptoBackend.node),
       node: js(format, cryptoBackend.node),
       default: web,
     }

@@ -1,6 +1,6 @@
 /**
- * Runs inside each runtime (Node, Bun, Deno, workerd; see bench/scenarios/runtimes.ts): RS256 and
- * ES256 validation with identity-model's `validateToken` (static key), `jose.jwtVerify` and raw
+ * Runs inside each runtime (Node, Bun, Deno, workerd; see bench/scenarios/runtimes.ts): RS256,
+ * ES256, EdDSA and HS256 validation with identity-model's `validateToken` (static key), `jose.jwtVerify` and raw
  * `crypto.subtle.verify` over the same tokens, measured in interleaved rounds on the wall clock
  * (bench/lib/measure.ts). Web APIs only, like the portable suite; the package and jose are
  * imported by name, so each runtime resolves them as a user's code would.
@@ -11,8 +11,8 @@ import { describe } from '../../test/portable/suite/registry.js'
 import { type Contender, compare, type Measured } from '../lib/measure.js'
 
 export interface BenchAlg {
-  readonly alg: 'RS256' | 'ES256'
-  /** The public JWK (with `alg` and `kid`). */
+  readonly alg: 'RS256' | 'ES256' | 'EdDSA' | 'HS256'
+  /** The public JWK (with `alg` and `kid`; for HS256 the secret as an `oct` JWK). */
   readonly jwk: Record<string, unknown>
   readonly issuer: string
   readonly audience: string

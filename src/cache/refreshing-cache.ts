@@ -1,10 +1,14 @@
 /**
  * A bounded cache of values fetched from a provider (discovery documents, key sets) that
  *
- * - keeps one fetch in flight per key however many callers wait (single-flight);
+ * - keeps one fetch in flight per key however many callers wait (single-flight), where promises
+ *   may cross requests; on Cloudflare Workers and Vercel's Edge runtime (`shareInFlight` false)
+ *   every caller awaits only its own fetch, and concurrent callers share values, never promises;
  * - serves a fresh value synchronously (the validation hot path never awaits a fetch);
- * - refreshes an expired value in the background while still serving it, and keeps serving the
- *   last good value for a bounded time while the provider fails (stale-if-error);
+ * - refreshes an expired value in the background while still serving it (on the edge: the first
+ *   caller to see it expired refreshes it itself, the others keep being served the old value),
+ *   and keeps serving the last good value for a bounded time while the provider fails
+ *   (stale-if-error);
  * - remembers a failure for a short backoff so an outage is not hammered by every request;
  * - allows a forced refresh (a `kid` that is not in the set) at most once per cooldown;
  * - evicts the least recently used key beyond `maxEntries`;
@@ -24,8 +28,12 @@ export interface Loaded<V> {
   readonly shared?: unknown
 }
 
-/** Fetches a value; resolves to a failure rather than rejecting. */
-export type Loader<V> = () => Promise<Loaded<V> | RequestFailure>
+/**
+ * Fetches a value; resolves to a failure rather than rejecting. `background` is true when no
+ * caller awaits it (a refresh behind a value still served): its timers must not keep a process
+ * alive.
+ */
+export type Loader<V> = (background: boolean) => Promise<Loaded<V> | RequestFailure>
 
 /**
  * What a lookup found: a value (possibly stale), the failure of the last fetch, or both (a stale
@@ -65,7 +73,17 @@ export interface RefreshingCacheOptions<V = unknown> {
   readonly onStale?: ((key: string, failure: RequestFailure) => void) | undefined
   /** Shares values with other processes; without it, the cache is this process's alone. */
   readonly shared?: SharedLayer<V> | undefined
+  /**
+   * Whether callers may await a fetch another caller started (default true). False where a
+   * promise must not cross requests (Workers): each caller then fetches for itself.
+   */
+  readonly shareInFlight?: boolean | undefined
+  /** With `shareInFlight` false: how long a refresh one caller claimed keeps others off it. */
+  readonly refreshClaimMs?: number | undefined
 }
+
+/** Default of {@link RefreshingCacheOptions.refreshClaimMs}: a fetch's default timeout. */
+const REFRESH_CLAIM_MS = 10_000
 
 interface Entry<V> {
   value?: V
@@ -75,14 +93,20 @@ interface Entry<V> {
   failure?: RequestFailure | undefined
   failedUntil: number
   lastForcedAt: number
+  /** Not sharing promises: until when a caller's own refresh of a stale value is under way. */
+  refreshingUntil: number
 }
 
 export class RefreshingCache<V> {
   readonly #entries = new Map<string, Entry<V>>()
   readonly #options: RefreshingCacheOptions<V>
+  readonly #share: boolean
+  readonly #claimMs: number
 
   constructor(options: RefreshingCacheOptions<V>) {
     this.#options = options
+    this.#share = options.shareInFlight !== false
+    this.#claimMs = options.refreshClaimMs ?? REFRESH_CLAIM_MS
   }
 
   /** The fresh value for `key`, or `undefined`. Synchronous: the hot path. */
@@ -99,7 +123,17 @@ export class RefreshingCache<V> {
     if (entry.value !== undefined) {
       if (now < entry.expiresAt) return { value: entry.value, stale: false, failure: undefined }
       if (now < entry.staleUntil) {
-        if (!entry.inflight && now >= entry.failedUntil) void this.#load(key, entry, load)
+        if (!this.#share) {
+          // No background work here (it would be cancelled with the request that started it):
+          // the first caller to see the value expired refreshes it and waits for that; the
+          // others are served the old value meanwhile.
+          if (now >= entry.refreshingUntil && now >= entry.failedUntil) {
+            entry.refreshingUntil = now + this.#claimMs
+            return this.#load(key, entry, load)
+          }
+        } else if (!entry.inflight && now >= entry.failedUntil) {
+          void this.#load(key, entry, load, true, true)
+        }
         return { value: entry.value, stale: true, failure: entry.failure }
       }
     }
@@ -149,7 +183,13 @@ export class RefreshingCache<V> {
       this.#entries.set(key, entry)
       return entry
     }
-    entry = { expiresAt: 0, staleUntil: 0, failedUntil: 0, lastForcedAt: -Infinity }
+    entry = {
+      expiresAt: 0,
+      staleUntil: 0,
+      failedUntil: 0,
+      lastForcedAt: -Infinity,
+      refreshingUntil: 0,
+    }
     this.#entries.set(key, entry)
     if (this.#entries.size > this.#options.maxEntries) {
       for (const [oldest, old] of this.#entries) {
@@ -160,7 +200,13 @@ export class RefreshingCache<V> {
     return entry
   }
 
-  #load(key: string, entry: Entry<V>, load: Loader<V>, readShared = true): Promise<Lookup<V>> {
+  #load(
+    key: string,
+    entry: Entry<V>,
+    load: Loader<V>,
+    readShared = true,
+    background = false,
+  ): Promise<Lookup<V>> {
     const run = async (): Promise<Lookup<V>> => {
       let result: SharedHit<V> | RequestFailure
       let sharedStale: SharedHit<V> | undefined
@@ -170,11 +216,12 @@ export class RefreshingCache<V> {
           result = hit
         } else {
           sharedStale = hit
-          const loaded = await load()
+          const loaded = await load(background)
           result = 'value' in loaded ? await this.#fresh(key, loaded) : loaded
         }
       } finally {
-        entry.inflight = undefined
+        if (this.#share) entry.inflight = undefined
+        else entry.refreshingUntil = 0
       }
       const now = this.#options.now()
       if ('value' in result) {
@@ -208,7 +255,8 @@ export class RefreshingCache<V> {
       return { value: undefined, stale: false, failure: result }
     }
     const promise = run()
-    entry.inflight = promise
+    // Where promises must not cross requests, nobody else may join this one.
+    if (this.#share) entry.inflight = promise
     return promise
   }
 

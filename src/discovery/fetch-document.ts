@@ -5,9 +5,8 @@
  * @see OpenID Connect Discovery 1.0 §4, RFC 8414 §3
  */
 import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js'
-import type { NetworkOptions } from '../http/options.js'
 import type { NoFailure, RequestFailure } from '../http/result.js'
-import { send } from '../http/send.js'
+import { type SendOptions, send } from '../http/send.js'
 import type { DiscoveryTarget } from './address.js'
 import { type DiscoveryDocument, parseDiscoveryDocument } from './document.js'
 import { checkDocument, checkIssuerName, type DiscoveryPolicy, resolvePolicy } from './policy.js'
@@ -24,7 +23,7 @@ export type DiscoveryDocumentResponse =
 export async function fetchDiscoveryDocument(
   target: DiscoveryTarget,
   policy: DiscoveryPolicy | undefined,
-  network: NetworkOptions,
+  network: SendOptions,
 ): Promise<
   { readonly response: Response; readonly result: DiscoveryDocumentResponse } | RequestFailure
 > {

@@ -30,6 +30,11 @@ export interface SendOptions extends NetworkOptions {
   maxBodyBytes?: number | undefined
   /** Retries for a GET (default 2); ignored for other methods, which are never retried. */
   maxRetries?: number | undefined
+  /**
+   * Nobody awaits this request (a background refresh): the waits between retries do not keep a
+   * Node.js process alive.
+   */
+  background?: boolean | undefined
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504])
@@ -57,7 +62,7 @@ export async function send(
       return result
     }
     attempt++
-    await sleep(delay, options.signal)
+    await sleep(delay, options.signal, options.background === true)
   }
 }
 

@@ -53,6 +53,12 @@ export function busy(): boolean {
   return inFlight > 1
 }
 
+/**
+ * Whether the backend has a thread pool to hand work to (Node's). Without one, a validation never
+ * yields first to look for company: the verification is asynchronous anyway.
+ */
+export const hasThreadPool: boolean = backend.name === 'node'
+
 /** True for the algorithms the thread pool may take (every asymmetric one). */
 export function isAsymmetric(alg: string): boolean {
   const spec = algorithmSpec(alg)

@@ -79,11 +79,12 @@ export async function getDiscoveryDocument(
   if (schemeFailure) return schemeFailure
   const cache = request.cache === undefined ? defaultProviderCache : request.cache
 
-  const load = async (): Promise<Loaded<DiscoverySuccess> | RequestFailure> => {
+  const load = async (background = false): Promise<Loaded<DiscoverySuccess> | RequestFailure> => {
     const fetched = await fetchDiscoveryDocument(target, request.policy, {
       fetch: request.fetch,
       timeoutMs: request.timeoutMs,
       signal: cache ? undefined : request.signal,
+      background,
     })
     if (isFailure(fetched)) return fetched
     if (!fetched.result.isSuccessful) return fetched.result

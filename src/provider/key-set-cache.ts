@@ -13,14 +13,14 @@ import { importKeySet, type KeySet } from '../jwks/key-set.js'
 import type { ProviderCache } from './provider-cache.js'
 
 function loader(cache: ProviderCache, jwksUri: string, network: NetworkOptions) {
-  return async (): Promise<Loaded<KeySet> | RequestFailure> => {
+  return async (background: boolean): Promise<Loaded<KeySet> | RequestFailure> => {
     const response = await send(
       {
         url: jwksUri,
         method: 'GET',
         headers: { accept: 'application/jwk-set+json, application/json' },
       },
-      { fetch: network.fetch, timeoutMs: network.timeoutMs },
+      { fetch: network.fetch, timeoutMs: network.timeoutMs, background },
     )
     if (isFailure(response)) return response
     const ttlMs = cache.ttlMs(response.headers)

@@ -9,6 +9,7 @@ import { RefreshingCache, type SharedLayer } from '../cache/refreshing-cache.js'
 import type { CacheStore } from '../cache/store.js'
 import type { DiscoverySuccess } from '../discovery/fetch-document.js'
 import type { RequestFailure } from '../http/result.js'
+import { promisesCrossRequests } from '../internal/runtime.js'
 import { importKeySet, type JsonWebKeySet, type KeySet } from '../jwks/key-set.js'
 import { hashKey } from '../kernel/digest.js'
 
@@ -57,6 +58,15 @@ export interface ProviderCacheOptions {
    * provider. A store outage falls back to per-process caching.
    */
   store?: CacheStore
+  /**
+   * Whether concurrent callers may wait on one fetch (single-flight). Default: true, except on
+   * Cloudflare Workers and Vercel's Edge runtime, where a request must not await another
+   * request's I/O (it can hang, or fail with "Cannot perform I/O on behalf of a different
+   * request"). There each caller that finds nothing fetches for itself, an expired value is
+   * refreshed by the first caller that sees it (the others are served it meanwhile), and no
+   * refresh runs in the background.
+   */
+  shareInFlight?: boolean
 }
 
 /**
@@ -90,6 +100,7 @@ export class ProviderCache {
       staleIfErrorMs: (options.staleIfErrorSeconds ?? 21_600) * 1000,
       failureBackoffMs: (options.failureBackoffSeconds ?? 1) * 1000,
       now,
+      shareInFlight: options.shareInFlight ?? promisesCrossRequests(),
     }
     const onEvent = options.onEvent
     const stale = (kind: 'discovery' | 'jwks') =>

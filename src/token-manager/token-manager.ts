@@ -10,6 +10,7 @@ import { TokenUnavailableError } from '../errors.js'
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js'
 import { type ErrorType, failure, type RequestFailure } from '../http/result.js'
 import { raceSignal } from '../internal/abort.js'
+import { promisesCrossRequests } from '../internal/runtime.js'
 import {
   type ClientCredentialsTokenRequestInit,
   requestClientCredentialsToken,
@@ -71,6 +72,15 @@ export interface TokenManagerOptions {
    * a token or a secret. A hook that throws or rejects is ignored.
    */
   onEvent?: ((event: TokenManagerEvent) => void) | undefined
+  /**
+   * Whether concurrent callers wait on one renewal in this process (default true, except on
+   * Cloudflare Workers and Vercel's Edge runtime, where a request must not await another
+   * request's I/O). Without it, each caller that needs a token runs its own round of the store
+   * protocol (the store's lock still lets one of them ask the provider and the others adopt its
+   * token), a renewal that one caller started keeps the others on the still-valid old token, and
+   * nothing is renewed in the background.
+   */
+  shareInFlight?: boolean | undefined
 }
 
 /** Options of {@link TokenManager.getAccessToken}. */
@@ -204,8 +214,11 @@ export class TokenManager {
   readonly #defaultLifetimeMs: number
   readonly #lockTtlMs: number
   readonly #onEvent: ((event: TokenManagerEvent) => void) | undefined
+  readonly #share: boolean
   #current: Slot | undefined
   #inflight: Flight | undefined
+  /** Not sharing promises: until when a renewal one caller started keeps the others off. */
+  #renewingUntil = 0
   /** The last failed renewal, until one succeeds. */
   #failure: RequestFailure | undefined
   /** No renewal is attempted before this (the fleet's or this process's backoff). */
@@ -234,6 +247,7 @@ export class TokenManager {
       throw new TypeError('onEvent must be a function')
     }
     this.#onEvent = options.onEvent
+    this.#share = options.shareInFlight ?? promisesCrossRequests()
   }
 
   /**
@@ -274,6 +288,25 @@ export class TokenManager {
       return this.#acquire(options)
     }
     if (now < slot.renewAt) return Promise.resolve(slot.token.accessToken)
+    if (!this.#share) {
+      // No background renewal (it would be cancelled with the request that started it): the
+      // first caller inside the margin renews and waits; the others keep the old token meanwhile.
+      if (now < slot.dueAt || now < this.#renewingUntil) {
+        return Promise.resolve(slot.token.accessToken)
+      }
+      if (now < this.#retryAt) return Promise.resolve(this.#serveStale(slot))
+      this.#renewingUntil = now + this.#lockTtlMs
+      const flight = this.#start('renew', undefined)
+      flight.promise.then(
+        () => {
+          this.#renewingUntil = 0
+        },
+        () => {
+          this.#renewingUntil = 0
+        },
+      )
+      return this.#awaitRenewal(flight, slot, options.signal)
+    }
     if (now < slot.dueAt) {
       // Early, jittered renewal in the background: callers do not wait for it.
       if (this.#inflight === undefined && now >= this.#retryAt) {
@@ -316,7 +349,8 @@ export class TokenManager {
 
   async #acquire(options: GetAccessTokenOptions): Promise<string> {
     const rejected = options.rejectedToken
-    let flight = this.#inflight
+    // Without shared promises every caller runs its own round (the store coordinates them).
+    let flight = this.#share ? this.#inflight : undefined
     if (flight === undefined) {
       if (this.#failure !== undefined && Date.now() < this.#retryAt) {
         throw this.#unavailable(this.#failure)
@@ -328,7 +362,7 @@ export class TokenManager {
       return slot.token.accessToken
     }
     // Joined a renewal that did not know this token was refused: one more, on purpose.
-    const again = this.#inflight ?? this.#start('acquire', rejected)
+    const again = (this.#share ? this.#inflight : undefined) ?? this.#start('acquire', rejected)
     return (await raceSignal(again.promise, options.signal)).token.accessToken
   }
 
@@ -358,7 +392,8 @@ export class TokenManager {
         if (this.#inflight === flight) this.#inflight = undefined
       }),
     }
-    this.#inflight = flight
+    // Where promises must not cross requests, nobody else may join this one.
+    if (this.#share) this.#inflight = flight
     return flight
   }
 

@@ -9,6 +9,7 @@ import type { CacheStore, StoreLock } from '../cache/store.js'
 import { revokeToken, type TokenRevocationResponse } from '../endpoints/revocation.js'
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js'
 import { type ErrorType, failure, type RequestFailure } from '../http/result.js'
+import { promisesCrossRequests } from '../internal/runtime.js'
 import { parseHttpUrl } from '../internal/url.js'
 import { hashKey } from '../kernel/digest.js'
 import { requestRefreshToken } from '../token/refresh.js'
@@ -61,6 +62,13 @@ export interface UserTokenManagerOptions {
   defaultLifetimeSeconds?: number | undefined
   /** Observes refreshes and their failures (never a token, a secret or a session id). */
   onEvent?: ((event: UserTokenEvent) => void) | undefined
+  /**
+   * Whether concurrent calls for one session wait on one refresh in this process (default true,
+   * except on Cloudflare Workers and Vercel's Edge runtime, where a request must not await
+   * another request's I/O). Without it, each call runs its own round of the store protocol: the
+   * store's lock still makes one of them refresh and the others adopt the rotated tokens.
+   */
+  shareInFlight?: boolean | undefined
 }
 
 /** Options of {@link UserTokenManager.getAccessToken}. */
@@ -206,6 +214,7 @@ export class UserTokenManager {
   readonly #onEvent: ((event: UserTokenEvent) => void) | undefined
   /** One refresh per session at a time in this process. */
   readonly #inflight = new Map<string, Promise<UserAccessTokenResult>>()
+  readonly #share: boolean
 
   constructor(options: UserTokenManagerOptions) {
     if (options === null || typeof options !== 'object' || typeof options.client !== 'object') {
@@ -231,6 +240,7 @@ export class UserTokenManager {
     this.#defaultLifetimeMs = seconds(options.defaultLifetimeSeconds, 300, 'defaultLifetimeSeconds')
     this.#lockTtlMs = (client.timeoutMs ?? DEFAULT_TIMEOUT_MS) + LOCK_SLACK_MS
     this.#onEvent = options.onEvent
+    this.#share = options.shareInFlight ?? promisesCrossRequests()
   }
 
   /**
@@ -277,6 +287,7 @@ export class UserTokenManager {
   ): Promise<UserAccessTokenResult> {
     const keys = this.#keys(sessionId)
     const force = options.forceRefresh === true
+    if (!this.#share) return this.#get(keys, force)
     const flightKey = `${keys.value}${force ? ' force' : ''}`
     const running = this.#inflight.get(flightKey)
     if (running !== undefined) return running

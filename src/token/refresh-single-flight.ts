@@ -3,7 +3,10 @@
  * caller, so refresh-token rotation does not turn concurrent refreshes into `invalid_grant`.
  */
 
+import { DEFAULT_TIMEOUT_MS } from '../http/options.js'
 import { raceSignal } from '../internal/abort.js'
+import { promisesCrossRequests } from '../internal/runtime.js'
+import { sleep } from '../internal/sleep.js'
 import { hashKey } from '../kernel/digest.js'
 import { type RefreshTokenRequestInit, requestRefreshToken } from './refresh.js'
 import type { TokenResponse } from './token-response.js'
@@ -20,7 +23,18 @@ export interface SingleFlightRefreshOptions {
   maxEntries?: number | undefined
   /** The clock in milliseconds (tests). */
   now?: (() => number) | undefined
+  /**
+   * Whether callers wait on the refresh another caller started (default true, except on
+   * Cloudflare Workers and Vercel's Edge runtime, where a request must not await another
+   * request's I/O). Without it, a caller presenting a token that is being refreshed polls for
+   * the remembered result instead (every 25 ms, for at most the request's timeout), and refreshes
+   * itself only when none comes.
+   */
+  shareInFlight?: boolean | undefined
 }
+
+/** How often a caller that may not share the promise looks for the other refresh's result. */
+const POLL_MS = 25
 
 /** A `requestRefreshToken` that shares work between callers holding the same refresh token. */
 export type SingleFlightRefresh = (request: RefreshTokenRequestInit) => Promise<TokenResponse>
@@ -56,8 +70,45 @@ export function createSingleFlightRefresh(
     throw new TypeError('maxEntries must be a positive integer')
   }
   const now = options.now ?? Date.now
+  const share = options.shareInFlight ?? promisesCrossRequests()
   const inFlight = new Map<string, Promise<TokenResponse>>()
   const recent = new Map<string, { readonly result: TokenResponse; readonly until: number }>()
+  /** Without shared promises: refreshes under way, by key, with how long they may take. */
+  const claimed = new Map<string, number>()
+
+  const remember = (key: string, result: TokenResponse): void => {
+    if (!result.isSuccessful || windowMs === 0) return
+    if (recent.size >= maxEntries) recent.delete(recent.keys().next().value as string)
+    recent.set(key, { result, until: now() + windowMs })
+  }
+  const fresh = (key: string): TokenResponse | undefined => {
+    const remembered = recent.get(key)
+    if (remembered === undefined) return undefined
+    if (remembered.until > now()) return remembered.result
+    recent.delete(key)
+    return undefined
+  }
+
+  /** Where promises may not cross requests: values are shared, never the promise. */
+  const alone = async (key: string, request: RefreshTokenRequestInit): Promise<TokenResponse> => {
+    const waitMs = (request.timeoutMs ?? DEFAULT_TIMEOUT_MS) + 1000
+    for (let waited = 0; claimed.has(key) && waited < waitMs; waited += POLL_MS) {
+      await sleep(POLL_MS, request.signal)
+      const result = fresh(key)
+      if (result !== undefined) return result
+    }
+    claimed.set(key, now())
+    // As when shared: the caller's signal stops its wait, not the refresh (whose result the
+    // other callers of this token need).
+    const { signal: _callerSignal, ...withoutSignal } = request
+    const own = requestRefreshToken(withoutSignal)
+      .then((result) => {
+        remember(key, result)
+        return result
+      })
+      .finally(() => claimed.delete(key))
+    return raceSignal(own, request.signal)
+  }
 
   return (request) => {
     if (typeof request?.refreshToken !== 'string' || request.refreshToken.length === 0) {
@@ -68,21 +119,15 @@ export function createSingleFlightRefresh(
       `${request.address ?? ''}\n${request.clientId ?? ''}\n${request.refreshToken}`,
     )
 
-    const remembered = recent.get(key)
-    if (remembered !== undefined) {
-      if (remembered.until > now()) return Promise.resolve(remembered.result)
-      recent.delete(key)
-    }
+    const remembered = fresh(key)
+    if (remembered !== undefined) return Promise.resolve(remembered)
+    if (!share) return alone(key, request)
     let shared = inFlight.get(key)
     if (shared === undefined) {
       const { signal: _callerSignal, ...withoutSignal } = request
       shared = requestRefreshToken(withoutSignal).finally(() => inFlight.delete(key))
       shared.then(
-        (result) => {
-          if (!result.isSuccessful || windowMs === 0) return
-          if (recent.size >= maxEntries) recent.delete(recent.keys().next().value as string)
-          recent.set(key, { result, until: now() + windowMs })
-        },
+        (result) => remember(key, result),
         () => {}, // a caller mistake (TypeError) reaches every caller through `shared` itself
       )
       inFlight.set(key, shared)

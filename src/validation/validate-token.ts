@@ -16,6 +16,7 @@ import {
   busy,
   checkAlgorithm,
   enterValidation,
+  hasThreadPool,
   isAsymmetric,
   leaveValidation,
   verifySignature,
@@ -127,7 +128,9 @@ function verifyWith(
   keys: readonly VerificationKey[],
   mode: TokenValidationConfigInit['threadPool'],
 ): VerificationKey | Promise<VerificationKey> {
-  if (!isAsymmetric(alg) || mode === 'never') return verifySignature(decoded, alg, keys, false)
+  if (!hasThreadPool || !isAsymmetric(alg) || mode === 'never') {
+    return verifySignature(decoded, alg, keys, false)
+  }
   if (mode === 'always' || busy()) return verifySignature(decoded, alg, keys, true)
   return Promise.resolve().then(() => verifySignature(decoded, alg, keys, busy()))
 }

@@ -11,6 +11,7 @@ import {
   type ClientCredentialsTokenRequestInit,
   requestClientCredentialsToken,
 } from '../../src/index.js'
+import { itWithKeyObjects } from '../support/backend.js'
 import { fakeFetch, json } from '../support/fake-fetch.js'
 
 const TOKEN = 'https://id.example.com/oauth/token'
@@ -174,25 +175,28 @@ describe('JWT client assertions', () => {
     expectAssertionClaims(payload, 'jwt-client')
   })
 
-  it('private_key_jwt signs with a KeyObject (RS256 by default, or clientAssertionAlg)', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    const rs = await sent({
-      clientId: 'jwt-client',
-      privateKey,
-      clientAuthentication: 'private_key_jwt',
-    })
-    const verified = await jwtVerify(await assertionOf(rs.form), publicKey)
-    expect(verified.protectedHeader).toEqual({ alg: 'RS256' })
-    expectAssertionClaims(verified.payload, 'jwt-client')
-    const ps = await sent({ clientId: 'jwt-client', privateKey, clientAssertionAlg: 'PS256' })
-    expect((await jwtVerify(await assertionOf(ps.form), publicKey)).protectedHeader.alg).toBe(
-      'PS256',
-    )
-  })
+  itWithKeyObjects(
+    'private_key_jwt signs with a KeyObject (RS256 by default, or clientAssertionAlg)',
+    async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      const rs = await sent({
+        clientId: 'jwt-client',
+        privateKey,
+        clientAuthentication: 'private_key_jwt',
+      })
+      const verified = await jwtVerify(await assertionOf(rs.form), publicKey)
+      expect(verified.protectedHeader).toEqual({ alg: 'RS256' })
+      expectAssertionClaims(verified.payload, 'jwt-client')
+      const ps = await sent({ clientId: 'jwt-client', privateKey, clientAssertionAlg: 'PS256' })
+      expect((await jwtVerify(await assertionOf(ps.form), publicKey)).protectedHeader.alg).toBe(
+        'PS256',
+      )
+    },
+  )
 })
 
 describe('private_key_jwt: the default algorithm follows the key', () => {
-  it.each([
+  itWithKeyObjects.each([
     ['an EC P-256 KeyObject', 'ES256', () => generateKeyPairSync('ec', { namedCurve: 'P-256' })],
     ['an EC P-384 KeyObject', 'ES384', () => generateKeyPairSync('ec', { namedCurve: 'P-384' })],
     ['an EC P-521 KeyObject', 'ES512', () => generateKeyPairSync('ec', { namedCurve: 'P-521' })],

@@ -8,6 +8,7 @@ import {
   type ClientCredentials,
   defaultMethod,
 } from '../../src/client-auth/methods.js'
+import { itWithKeyObjects } from '../support/backend.js'
 import { NOW } from '../support/tokens.js'
 
 const TOKEN = 'https://id.example.com/token'
@@ -181,21 +182,24 @@ describe('private_key_jwt', () => {
     expect(typeof payload.jti).toBe('string')
   })
 
-  it('infers the algorithm from the key type when neither alg nor clientAssertionAlg says', async () => {
-    const cases: [JWK | typeof ec.privateKey, string, Parameters<typeof jwtVerify>[1]][] = [
-      [await exportJWK(rsa.privateKey), 'RS256', rsa.publicKey],
-      [await exportJWK(ec.privateKey), 'ES384', ec.publicKey],
-      [ec.privateKey, 'ES384', ec.publicKey],
-      [ed.privateKey, 'EdDSA', ed.publicKey],
-      [await exportJWK(ed.privateKey), 'EdDSA', ed.publicKey],
-      [rsa.privateKey, 'RS256', rsa.publicKey],
-    ]
-    for (const [privateKey, alg, publicKey] of cases) {
-      const { body } = await apply({ clientId: 'c', privateKey })
-      const { protectedHeader } = await verified(body, publicKey)
-      expect(protectedHeader.alg).toBe(alg)
-    }
-  })
+  itWithKeyObjects(
+    'infers the algorithm from the key type when neither alg nor clientAssertionAlg says',
+    async () => {
+      const cases: [JWK | typeof ec.privateKey, string, Parameters<typeof jwtVerify>[1]][] = [
+        [await exportJWK(rsa.privateKey), 'RS256', rsa.publicKey],
+        [await exportJWK(ec.privateKey), 'ES384', ec.publicKey],
+        [ec.privateKey, 'ES384', ec.publicKey],
+        [ed.privateKey, 'EdDSA', ed.publicKey],
+        [await exportJWK(ed.privateKey), 'EdDSA', ed.publicKey],
+        [rsa.privateKey, 'RS256', rsa.publicKey],
+      ]
+      for (const [privateKey, alg, publicKey] of cases) {
+        const { body } = await apply({ clientId: 'c', privateKey })
+        const { protectedHeader } = await verified(body, publicKey)
+        expect(protectedHeader.alg).toBe(alg)
+      }
+    },
+  )
 
   it('refuses a public key, a symmetric key, HMAC and none', async () => {
     const publicJwk = await exportJWK(rsa.publicKey)

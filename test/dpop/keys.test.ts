@@ -9,6 +9,7 @@ import {
   generateDpopKeyPair,
 } from '../../src/index.js'
 import { rsaBits } from '../../src/kernel/keys.js'
+import { itWithKeyObjects } from '../support/backend.js'
 
 describe('generateDpopKeyPair', () => {
   it('makes an ES256 (P-256) pair by default, with a non-extractable private key', async () => {
@@ -84,42 +85,48 @@ describe('keys the caller brings', () => {
   const htm = 'POST'
   const htu = 'https://as.example.com/token'
 
-  it('takes a private JWK, a private KeyObject and a Web Crypto key pair', async () => {
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const jwk = ec.privateKey.export({ format: 'jwk' }) as JWK
-    const fromJwk = await createDpop({ privateKey: jwk })
-    const fromKeyObject = await createDpop({ privateKey: ec.privateKey })
-    expect(fromJwk.alg).toBe('ES256')
-    expect(fromKeyObject.thumbprint).toBe(fromJwk.thumbprint)
-    const webCrypto = await generateKeyPair('PS256')
-    const fromPair = await createDpop({ keyPair: webCrypto })
-    expect(fromPair.alg).toBe('PS256')
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    expect((await createDpop({ privateKey: rsa.privateKey })).alg).toBe('RS256')
-    expect((await createDpop({ privateKey: rsa.privateKey, alg: 'PS256' })).alg).toBe('PS256')
-    const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 })
-    await expect(createDpop({ privateKey: pss.privateKey })).rejects.toThrow(/publicJwk/)
+  itWithKeyObjects(
+    'takes a private JWK, a private KeyObject and a Web Crypto key pair',
+    async () => {
+      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      const jwk = ec.privateKey.export({ format: 'jwk' }) as JWK
+      const fromJwk = await createDpop({ privateKey: jwk })
+      const fromKeyObject = await createDpop({ privateKey: ec.privateKey })
+      expect(fromJwk.alg).toBe('ES256')
+      expect(fromKeyObject.thumbprint).toBe(fromJwk.thumbprint)
+      const webCrypto = await generateKeyPair('PS256')
+      const fromPair = await createDpop({ keyPair: webCrypto })
+      expect(fromPair.alg).toBe('PS256')
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      expect((await createDpop({ privateKey: rsa.privateKey })).alg).toBe('RS256')
+      expect((await createDpop({ privateKey: rsa.privateKey, alg: 'PS256' })).alg).toBe('PS256')
+      const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 })
+      await expect(createDpop({ privateKey: pss.privateKey })).rejects.toThrow(/publicJwk/)
 
-    const ed = generateKeyPairSync('ed25519')
-    expect((await createDpop({ privateKey: ed.privateKey })).alg).toBe('EdDSA')
-  })
+      const ed = generateKeyPairSync('ed25519')
+      expect((await createDpop({ privateKey: ed.privateKey })).alg).toBe('EdDSA')
+    },
+  )
 
-  it('refuses public, symmetric and short RSA keys, and algorithms that do not fit', async () => {
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const jwk = ec.privateKey.export({ format: 'jwk' }) as JWK
-    const { d: _d, ...publicJwk } = jwk
-    await expect(createDpop({ privateKey: publicJwk })).rejects.toThrow(/"d"/)
-    await expect(createDpop({ privateKey: ec.publicKey })).rejects.toThrow(/public key/)
-    await expect(createDpop({ privateKey: { kty: 'oct', k: 'c2VjcmV0' } })).rejects.toThrow(
-      /asymmetric/,
-    )
-    const small = generateKeyPairSync('rsa', { modulusLength: 1024 })
-    await expect(createDpop({ privateKey: small.privateKey })).rejects.toThrow(/2048/)
-    await expect(createDpop({ privateKey: jwk, alg: 'RS256' })).rejects.toThrow(/cannot sign/)
-    await expect(createDpop({ privateKey: jwk, alg: 'HS256' as never })).rejects.toThrow(
-      /symmetric/,
-    )
-  })
+  itWithKeyObjects(
+    'refuses public, symmetric and short RSA keys, and algorithms that do not fit',
+    async () => {
+      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      const jwk = ec.privateKey.export({ format: 'jwk' }) as JWK
+      const { d: _d, ...publicJwk } = jwk
+      await expect(createDpop({ privateKey: publicJwk })).rejects.toThrow(/"d"/)
+      await expect(createDpop({ privateKey: ec.publicKey })).rejects.toThrow(/public key/)
+      await expect(createDpop({ privateKey: { kty: 'oct', k: 'c2VjcmV0' } })).rejects.toThrow(
+        /asymmetric/,
+      )
+      const small = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      await expect(createDpop({ privateKey: small.privateKey })).rejects.toThrow(/2048/)
+      await expect(createDpop({ privateKey: jwk, alg: 'RS256' })).rejects.toThrow(/cannot sign/)
+      await expect(createDpop({ privateKey: jwk, alg: 'HS256' as never })).rejects.toThrow(
+        /symmetric/,
+      )
+    },
+  )
 
   it('never puts key material in its errors', async () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })

@@ -144,6 +144,61 @@ describe('TokenManager: cache and single-flight', () => {
   })
 })
 
+describe('TokenManager without shared in-flight promises (Workers, Vercel Edge)', () => {
+  it('never makes a caller await a renewal another caller started; the store still allows one token request', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0)
+    const op = tokenEndpoint({ expiresIn: 3600 })
+    let hold = false
+    const held: (() => void)[] = []
+    const slow = (async (input: string | URL | Request, init?: RequestInit) => {
+      // A held request never settles unless released: like one whose request was cancelled.
+      if (hold) await new Promise<void>((resolve) => held.push(resolve))
+      return op.fetch(input, init)
+    }) as typeof fetch
+    const edge = new TokenManager({
+      request: { address: TOKEN_ENDPOINT, clientId: 'svc', clientSecret: SECRET, fetch: slow },
+      store: new MemoryStore(),
+      shareInFlight: false,
+    })
+    expect(await edge.getAccessToken()).toBe('t1')
+    // Before the margin: no background renewal at all.
+    await vi.advanceTimersByTimeAsync((3600 - 61) * 1000)
+    expect(await edge.getAccessToken()).toBe('t1')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(op.requests()).toBe(1)
+    // Inside the margin: the first caller renews and waits; its request hangs.
+    await vi.advanceTimersByTimeAsync(2_000)
+    hold = true
+    let first: string | undefined
+    void edge.getAccessToken().then((token) => {
+      first = token
+    })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(held).toHaveLength(1)
+    // A second caller is not held up by it: it gets the still-valid token at once.
+    expect(await edge.getAccessToken()).toBe('t1')
+    expect(held).toHaveLength(1)
+    hold = false
+    held[0]!()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(first).toBe('t2')
+    expect(await edge.getAccessToken()).toBe('t2')
+  })
+
+  it('lets concurrent callers on a cold cache each run a round: one token request, the others adopt it', async () => {
+    const op = tokenEndpoint({ expiresIn: 3600 })
+    const edge = new TokenManager({
+      request: { address: TOKEN_ENDPOINT, clientId: 'svc', clientSecret: SECRET, fetch: op.fetch },
+      store: new MemoryStore(),
+      shareInFlight: false,
+    })
+    const pending = Promise.all(Array.from({ length: 5 }, () => edge.getAccessToken()))
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(new Set(await pending)).toEqual(new Set(['t1']))
+    expect(op.requests()).toBe(1)
+  })
+})
+
 describe('TokenManager: renewal before expiry', () => {
   it('renews in the background shortly before the margin, and serves the current token meanwhile', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5)

@@ -135,6 +135,27 @@ describe('createSingleFlightRefresh', () => {
     }
   })
 
+  it('without shared promises (Workers), concurrent callers still send one request: the others poll for its result', async () => {
+    const op = rotatingProvider()
+    const refresh = createSingleFlightRefresh({ shareInFlight: false })
+    const request = {
+      address: TOKEN,
+      clientId: 'public-app',
+      refreshToken: 'rt-1',
+      fetch: op.fake.fetch,
+    }
+    op.hold()
+    const pending = [refresh(request), refresh(request)]
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(op.fake.calls).toHaveLength(1)
+    op.release()
+    const results = await Promise.all(pending)
+    expect(op.fake.calls).toHaveLength(1)
+    for (const result of results) {
+      expect(result).toMatchObject({ isSuccessful: true, token: { refresh_token: 'rt-2' } })
+    }
+  })
+
   it('answers a late caller still holding the rotated-away token from memory, within the window', async () => {
     let clock = 1_000_000
     const op = rotatingProvider()

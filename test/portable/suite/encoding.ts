@@ -61,6 +61,8 @@ export function subtleParams(alg: string): SubtleParams {
       }
     case 'EdDSA':
       return { import: { name: 'Ed25519' }, verify: { name: 'Ed25519' } }
+    case 'HS256':
+      return { import: { name: 'HMAC', hash: 'SHA-256' }, verify: { name: 'HMAC' } }
     default:
       throw new Error(`no Web Crypto parameters for ${alg}`)
   }
