@@ -36,7 +36,7 @@ async function cli(
     const child = execFile(
       process.execPath,
       [bin, ...args],
-      { cwd: root, env, timeout: 20_000 },
+      { cwd: root, env, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
         done({ code, stdout, stderr })
@@ -51,7 +51,9 @@ async function cli(
   return result
 }
 
-describe('identity-model CLI (built binary, real provider)', () => {
+// Every case spawns several Node processes: on a loaded machine each takes seconds to start,
+// so the bound per case is generous (a bound, not a timing assertion).
+describe('identity-model CLI (built binary, real provider)', { timeout: 90_000 }, () => {
   let op: TestProvider
   let shortLived: TestProvider
   let jwt: string
@@ -337,6 +339,15 @@ describe('identity-model CLI (built binary, real provider)', () => {
     expect(inactive.code).toBe(1)
     expect(JSON.parse(inactive.stdout)).toEqual({ active: false })
 
+    const missing = await cli(['introspect', '-', '--issuer', op.issuer, ...client], {
+      env: secretEnv,
+    })
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('expected a token on stdin, found nothing')
+  })
+
+  it('a token that starts with - or -- is an argument, with or without --', async () => {
+    const client = ['--client-id', clients.serviceBasic.clientId]
     // Any token is an argument, after -- or not, whatever it starts with (base64url allows a
     // leading -): an unknown token revokes fine (RFC 7009 §2.2) and introspects inactive.
     const revocation = ['--revocation-endpoint', `${op.issuer}/token/revocation`, ...client]
@@ -356,11 +367,5 @@ describe('identity-model CLI (built binary, real provider)', () => {
     )
     expect(dashedInactive.code).toBe(1)
     expect(dashedInactive.stdout + dashedInactive.stderr).not.toContain('fakeOpaque')
-
-    const missing = await cli(['introspect', '-', '--issuer', op.issuer, ...client], {
-      env: secretEnv,
-    })
-    expect(missing.code).toBe(2)
-    expect(missing.stderr).toContain('expected a token on stdin, found nothing')
   })
 })
