@@ -12,6 +12,7 @@
  *   memory miss the store is read before the provider is asked, and a fetched value is written
  *   to it. Memory stays the hot path: a fresh value never waits for the store.
  */
+import type { LookupEvents } from '../diagnostics/events.js'
 import type { RequestFailure } from '../http/result.js'
 import type { CacheStore } from './store.js'
 
@@ -65,6 +66,8 @@ export interface RefreshingCacheOptions<V = unknown> {
   readonly onStale?: ((key: string, failure: RequestFailure) => void) | undefined
   /** Shares values with other processes; without it, the cache is this process's alone. */
   readonly shared?: SharedLayer<V> | undefined
+  /** Where lookups and fetches are reported (diagnostics channels). */
+  readonly events?: LookupEvents | undefined
 }
 
 interface Entry<V> {
@@ -96,15 +99,21 @@ export class RefreshingCache<V> {
   get(key: string, load: Loader<V>): Promise<Lookup<V>> | Lookup<V> {
     const entry = this.#touch(key)
     const now = this.#options.now()
+    const events = this.#options.events
     if (entry.value !== undefined) {
-      if (now < entry.expiresAt) return { value: entry.value, stale: false, failure: undefined }
+      if (now < entry.expiresAt) {
+        events?.publish(key, 'hit')
+        return { value: entry.value, stale: false, failure: undefined }
+      }
       if (now < entry.staleUntil) {
+        events?.publish(key, 'stale', { failure: entry.failure })
         if (!entry.inflight && now >= entry.failedUntil) void this.#load(key, entry, load)
         return { value: entry.value, stale: true, failure: entry.failure }
       }
     }
     if (entry.inflight) return entry.inflight
     if (entry.failure && now < entry.failedUntil) {
+      events?.publish(key, 'backoff', { failure: entry.failure })
       return { value: undefined, stale: false, failure: entry.failure }
     }
     return this.#load(key, entry, load)
@@ -121,6 +130,7 @@ export class RefreshingCache<V> {
     if (now - entry.lastForcedAt < cooldownMs) {
       // Within the cooldown: the current value, and the failure of the last fetch if it failed
       // (a refresh that could not reach the provider must not read as "the key is not there").
+      this.#options.events?.publish(key, 'cooldown', { failure: entry.failure })
       return entry.value !== undefined
         ? { value: entry.value, stale: now >= entry.expiresAt, failure: entry.failure }
         : this.get(key, load)
@@ -161,6 +171,9 @@ export class RefreshingCache<V> {
   }
 
   #load(key: string, entry: Entry<V>, load: Loader<V>, readShared = true): Promise<Lookup<V>> {
+    const events = this.#options.events
+    const started = events === undefined ? -1 : events.start()
+    const reason = !readShared ? 'kid_miss' : entry.value !== undefined ? 'expired' : 'miss'
     const run = async (): Promise<Lookup<V>> => {
       let result: SharedHit<V> | RequestFailure
       let sharedStale: SharedHit<V> | undefined
@@ -168,10 +181,17 @@ export class RefreshingCache<V> {
         const hit = readShared ? await this.#readShared(key) : undefined
         if (hit !== undefined && this.#options.now() < hit.expiresAt) {
           result = hit
+          events?.publish(key, 'shared', { started, reason })
         } else {
           sharedStale = hit
           const loaded = await load()
           result = 'value' in loaded ? await this.#fresh(key, loaded) : loaded
+          const failure = 'value' in loaded ? undefined : loaded
+          events?.publish(key, failure === undefined ? 'fetched' : 'failed', {
+            started,
+            reason,
+            failure,
+          })
         }
       } finally {
         entry.inflight = undefined

@@ -5,6 +5,7 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
+import { publishTokenRequest, tokenRequestStart } from '../diagnostics/events.js'
 import type { DpopHandle } from '../dpop/handle.js'
 import { isFailure } from '../http/json.js'
 import { processTokenResponse, type TokenResponse } from './token-response.js'
@@ -26,9 +27,12 @@ export async function requestToken(
   request: TokenRequestInit,
   grant: URLSearchParams,
 ): Promise<TokenResponse> {
-  const response = await sendAuthenticatedPost(request, grant, checkDpop(request.dpop))
-  if (isFailure(response)) return response
-  return processTokenResponse(response)
+  const dpop = checkDpop(request.dpop)
+  const started = tokenRequestStart()
+  const response = await sendAuthenticatedPost(request, grant, dpop)
+  const result = isFailure(response) ? response : await processTokenResponse(response)
+  publishTokenRequest(started, request.address, grant, dpop !== undefined, result)
+  return result
 }
 
 function checkDpop(dpop: DpopHandle | undefined): DpopHandle | undefined {
