@@ -111,20 +111,39 @@ export interface TokenRequestEvent {
 }
 
 /**
- * A message of `identity-model:token-manager`: `hit` (a token from memory, no I/O), and each
- * `TokenManagerEvent` (`fetched`, `adopted`, `renewal_failed`, `stale_served`) as `outcome`.
+ * A message of `identity-model:token-manager`. From a `TokenManager` (`manager: 'client'`): `hit`
+ * (a token from memory, no I/O), and each `TokenManagerEvent` (`fetched`, `adopted`,
+ * `renewal_failed`, `stale_served`) as `outcome`. From a `UserTokenManager` (`manager: 'user'`):
+ * each `UserTokenEvent` (`stored`, `refreshed`, `adopted`, `refresh_failed`, `stale_served`,
+ * `signed_out`), with `session` (a hash, never the session id) instead of `cacheKey`.
  */
 export interface TokenManagerDiagnosticsEvent {
-  readonly outcome: 'hit' | 'fetched' | 'adopted' | 'renewal_failed' | 'stale_served'
+  readonly manager: 'client' | 'user'
+  readonly outcome:
+    | 'hit'
+    | 'fetched'
+    | 'adopted'
+    | 'renewal_failed'
+    | 'stale_served'
+    | 'stored'
+    | 'refreshed'
+    | 'refresh_failed'
+    | 'signed_out'
   /** The token's cache key (a hash; no secret). */
-  readonly cacheKey: string
-  /** The token endpoint (without credentials, query or fragment). */
-  readonly address: string
+  readonly cacheKey?: string
+  /** The session's key (a hash; never the session id). */
+  readonly session?: string
+  /** The token endpoint (without credentials, query or fragment), for `manager: 'client'`. */
+  readonly address?: string
   readonly expiresAt?: number
   readonly retryAt?: number
-  readonly reason?: 'provider' | 'fleet_backoff' | 'store_unavailable'
+  readonly reason?: 'provider' | 'fleet_backoff' | 'store_unavailable' | 'refused'
   readonly errorType?: ErrorType
   readonly httpStatus?: number
+  /** `refreshed`: the provider rotated the refresh token. */
+  readonly rotated?: boolean
+  /** `signed_out`: the refresh token was revoked. */
+  readonly revoked?: boolean
 }
 
 const clock: { now(): number } = globalThis.performance ?? Date
@@ -331,13 +350,44 @@ export function publishTokenManager(
 ): void {
   if (!channels.tokenManager.hasSubscribers) return
   const message: Record<string, unknown> = {
+    manager: 'client',
     outcome: event.type,
     cacheKey: event.cacheKey,
     address: typeof address === 'string' || address instanceof URL ? safeUrl(String(address)) : '',
   }
-  for (const name of ['expiresAt', 'retryAt', 'reason', 'errorType', 'httpStatus'] as const) {
+  copyFields(event, message)
+  channels.tokenManager.publish(message as unknown as TokenManagerDiagnosticsEvent)
+}
+
+/** Reports a `UserTokenManager` event (its `error` text is left out: type and reason only). */
+export function publishUserTokens(event: {
+  readonly type: string
+  readonly session: string
+  readonly [field: string]: unknown
+}): void {
+  if (!channels.tokenManager.hasSubscribers) return
+  const message: Record<string, unknown> = {
+    manager: 'user',
+    outcome: event.type,
+    session: event.session,
+  }
+  copyFields(event, message)
+  channels.tokenManager.publish(message as unknown as TokenManagerDiagnosticsEvent)
+}
+
+const EVENT_FIELDS = [
+  'expiresAt',
+  'retryAt',
+  'reason',
+  'errorType',
+  'httpStatus',
+  'rotated',
+  'revoked',
+] as const
+
+function copyFields(event: object, message: Record<string, unknown>): void {
+  for (const name of EVENT_FIELDS) {
     const value = (event as Record<string, unknown>)[name]
     if (value !== undefined) message[name] = value
   }
-  channels.tokenManager.publish(message as unknown as TokenManagerDiagnosticsEvent)
 }

@@ -102,7 +102,8 @@ export function instrumentIdentityModel(
     'Duration of token endpoint requests, by grant type and outcome',
   )
   const tokenManagerEvents = meter.createCounter('identity_model.token_manager.events', {
-    description: 'Token manager events: hit, fetched, adopted, renewal_failed, stale_served',
+    description:
+      'TokenManager and UserTokenManager events (hit, fetched, refreshed, renewal_failed ...)',
   })
 
   /** A span for something that already happened, `durationMs` long, ending now. */
@@ -181,9 +182,10 @@ export function instrumentIdentityModel(
   const tokenManager = (message: unknown) => {
     const event = message as TokenManagerDiagnosticsEvent
     const attributes: Attributes = {
+      'identity_model.manager': event.manager,
       'identity_model.outcome': event.outcome,
-      'url.full': event.address,
     }
+    if (event.address !== undefined) attributes['url.full'] = event.address
     if (event.reason !== undefined) attributes['identity_model.reason'] = event.reason
     if (event.errorType !== undefined) attributes['error.type'] = event.errorType
     tokenManagerEvents.add(1, attributes)

@@ -14,6 +14,7 @@ import {
   ProviderCache,
   requestClientCredentialsToken,
   TokenManager,
+  UserTokenManager,
   validateToken,
 } from '../../src/index.js'
 import { metadata } from '../discovery/helpers.js'
@@ -259,6 +260,46 @@ describe('identity-model diagnostics channels', () => {
 
     const text = JSON.stringify(seen)
     for (const secret of [SECRET, 'opaque-access-token-1', 'wrong'])
+      expect(text).not.toContain(secret)
+  })
+  it('reports UserTokenManager events by session hash, never the session id or a token', async () => {
+    const fake = fakeFetch({
+      [`${ISSUER}/token`]: () =>
+        json({
+          access_token: 'user-at-2',
+          token_type: 'Bearer',
+          expires_in: 300,
+          refresh_token: 'user-rt-2',
+        }),
+      [`${ISSUER}/revoke`]: () => new Response(null, { status: 200 }),
+    })
+    const users = new UserTokenManager({
+      client: {
+        address: `${ISSUER}/token`,
+        clientId: 'web',
+        clientSecret: SECRET,
+        fetch: fake.fetch,
+      },
+      revocationEndpoint: `${ISSUER}/revoke`,
+      store: new MemoryStore(),
+    })
+    listen()
+    const session = 'session-id-visible-nowhere'
+    await users.storeTokens(session, {
+      access_token: 'user-at-1',
+      token_type: 'Bearer',
+      expires_in: 300,
+      refresh_token: 'user-rt-1',
+    })
+    await users.signOut(session)
+    const messages = on(CHANNELS.tokenManager)
+    expect(messages.map((m) => [m.manager, m.outcome])).toEqual([
+      ['user', 'stored'],
+      ['user', 'signed_out'],
+    ])
+    expect(messages[1]).toMatchObject({ revoked: true, session: expect.any(String) })
+    const text = JSON.stringify(seen)
+    for (const secret of [session, 'user-at-1', 'user-rt-1', SECRET])
       expect(text).not.toContain(secret)
   })
 })
