@@ -51,7 +51,8 @@ const ELSEWHERE = ['test/e2e/**', 'test/portable/**', 'test/package/**', 'node_m
  * portable suite on other runtimes in test/portable (vitest.portable.config.ts).
  */
 /** Each tier runs the sources on Node with the backend the package's `imports` map picks there. */
-const onNode = { alias: { '#crypto-backend': backend('node') } }
+const diagnostics = fileURLToPath(new URL('./src/diagnostics/backend/node.ts', import.meta.url))
+const onNode = { alias: { '#crypto-backend': backend('node'), '#diagnostics': diagnostics } }
 
 export default defineConfig({
   test: {
@@ -101,7 +102,7 @@ export default defineConfig({
       {
         extends: true,
         // The Web Crypto backend (Workers, Vercel Edge, browsers), on Node's crypto.subtle.
-        resolve: { alias: { '#crypto-backend': backend('web') } },
+        resolve: { alias: { '#crypto-backend': backend('web'), '#diagnostics': diagnostics } },
         test: {
           name: 'web-backend',
           include: KERNEL_TESTS,

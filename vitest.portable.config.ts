@@ -10,6 +10,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '#crypto-backend': fileURLToPath(new URL('./src/kernel/backend/node.ts', import.meta.url)),
+      '#diagnostics': fileURLToPath(new URL('./src/diagnostics/backend/node.ts', import.meta.url)),
     },
   },
   test: {

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const { entries, cryptoBackend } = JSON.parse(
+const { entries, cryptoBackend, diagnostics } = JSON.parse(
   readFileSync(resolve(root, 'scripts/entries.json'), 'utf8'),
 )
 
@@ -44,17 +44,18 @@ export function generate() {
   // The crypto backend, by condition: Web Crypto on workers, edge runtimes and browsers and by
   // default, node:crypto on Node, Bun and Deno (measured faster there: docs/runtimes.md). `identity-model-source` is for type-checking the sources in
   // this repository (tsconfig.json's customConditions); no consumer sets it.
-  const backend = (format) => {
-    const web = js(format, cryptoBackend.web)
+  const backend = (format, seam = cryptoBackend) => {
+    const web = js(format, seam.web)
+    const node = js(format, seam.node)
     return {
-      types: dts(format, cryptoBackend.types),
+      types: dts(format, seam.types),
       workerd: web,
       worker: web,
       browser: web,
       'edge-light': web,
-      deno: js(format, cryptoBackend.node),
-      bun: js(format, cryptoBackend.node),
-      node: js(format, cryptoBackend.node),
+      deno: node,
+      bun: node,
+      node,
       default: web,
     }
   }
@@ -63,6 +64,12 @@ export function generate() {
       'identity-model-source': `./${cryptoBackend.types}`,
       import: backend('esm'),
       require: backend('cjs'),
+    },
+    // Diagnostics channels (node:diagnostics_channel) on Node, Bun and Deno; silent elsewhere.
+    '#diagnostics': {
+      'identity-model-source': `./${diagnostics.types}`,
+      import: backend('esm', diagnostics),
+      require: backend('cjs', diagnostics),
     },
   }
   return {

@@ -16,6 +16,7 @@
  *   memory miss the store is read before the provider is asked, and a fetched value is written
  *   to it. Memory stays the hot path: a fresh value never waits for the store.
  */
+import type { LookupEvents } from '../diagnostics/events.js'
 import type { RequestFailure } from '../http/result.js'
 import type { CacheStore } from './store.js'
 
@@ -80,6 +81,8 @@ export interface RefreshingCacheOptions<V = unknown> {
   readonly shareInFlight?: boolean | undefined
   /** With `shareInFlight` false: how long a refresh one caller claimed keeps others off it. */
   readonly refreshClaimMs?: number | undefined
+  /** Where lookups and fetches are reported (diagnostics channels). */
+  readonly events?: LookupEvents | undefined
 }
 
 /** Default of {@link RefreshingCacheOptions.refreshClaimMs}: a fetch's default timeout. */
@@ -120,9 +123,14 @@ export class RefreshingCache<V> {
   get(key: string, load: Loader<V>): Promise<Lookup<V>> | Lookup<V> {
     const entry = this.#touch(key)
     const now = this.#options.now()
+    const events = this.#options.events
     if (entry.value !== undefined) {
-      if (now < entry.expiresAt) return { value: entry.value, stale: false, failure: undefined }
+      if (now < entry.expiresAt) {
+        events?.publish(key, 'hit')
+        return { value: entry.value, stale: false, failure: undefined }
+      }
       if (now < entry.staleUntil) {
+        events?.publish(key, 'stale', { failure: entry.failure })
         if (!this.#share) {
           // No background work here (it would be cancelled with the request that started it):
           // the first caller to see the value expired refreshes it and waits for that; the
@@ -139,6 +147,7 @@ export class RefreshingCache<V> {
     }
     if (entry.inflight) return entry.inflight
     if (entry.failure && now < entry.failedUntil) {
+      events?.publish(key, 'backoff', { failure: entry.failure })
       return { value: undefined, stale: false, failure: entry.failure }
     }
     return this.#load(key, entry, load)
@@ -155,6 +164,7 @@ export class RefreshingCache<V> {
     if (now - entry.lastForcedAt < cooldownMs) {
       // Within the cooldown: the current value, and the failure of the last fetch if it failed
       // (a refresh that could not reach the provider must not read as "the key is not there").
+      this.#options.events?.publish(key, 'cooldown', { failure: entry.failure })
       return entry.value !== undefined
         ? { value: entry.value, stale: now >= entry.expiresAt, failure: entry.failure }
         : this.get(key, load)
@@ -207,6 +217,9 @@ export class RefreshingCache<V> {
     readShared = true,
     background = false,
   ): Promise<Lookup<V>> {
+    const events = this.#options.events
+    const started = events === undefined ? -1 : events.start()
+    const reason = !readShared ? 'kid_miss' : entry.value !== undefined ? 'expired' : 'miss'
     const run = async (): Promise<Lookup<V>> => {
       let result: SharedHit<V> | RequestFailure
       let sharedStale: SharedHit<V> | undefined
@@ -214,10 +227,17 @@ export class RefreshingCache<V> {
         const hit = readShared ? await this.#readShared(key) : undefined
         if (hit !== undefined && this.#options.now() < hit.expiresAt) {
           result = hit
+          events?.publish(key, 'shared', { started, reason })
         } else {
           sharedStale = hit
           const loaded = await load(background)
           result = 'value' in loaded ? await this.#fresh(key, loaded) : loaded
+          const failure = 'value' in loaded ? undefined : loaded
+          events?.publish(key, failure === undefined ? 'fetched' : 'failed', {
+            started,
+            reason,
+            failure,
+          })
         }
       } finally {
         if (this.#share) entry.inflight = undefined

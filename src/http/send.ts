@@ -83,6 +83,13 @@ async function attemptOnce(
   timeoutMs: number,
 ): Promise<Response | RequestFailure> {
   const target = describe(request)
+  if (hasCredentials(request.url)) {
+    // fetch refuses such a URL anyway, with a message (and a cause) that repeats it whole.
+    return failure(
+      'policy',
+      `${target}: the URL carries credentials (user:password@), which are never sent; pass client credentials as options instead`,
+    )
+  }
   const timeout = AbortSignal.timeout(Math.max(1, timeoutMs))
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
   const doFetch = options.fetch ?? globalThis.fetch
@@ -98,7 +105,7 @@ async function attemptOnce(
       const location = response.headers.get('location')
       return failure(
         'invalid_response',
-        `${target} answered with a redirect (${response.status}${location ? ` to ${stripQuery(location)}` : ''}); redirects are not followed`,
+        `${target} answered with a redirect (${response.status}${location ? ` to ${safeUrl(location)}` : ''}); redirects are not followed`,
         { httpStatus: response.status },
       )
     }
@@ -189,14 +196,29 @@ function nullBodyStatus(status: number): boolean {
   return status === 204 || status === 205 || status === 304
 }
 
-/** `METHOD origin/path`, without the query string (which could carry something private). */
+/** `METHOD origin/path`: what failure messages call a request (see {@link safeUrl}). */
 function describe(request: HttpRequest): string {
-  return `${request.method} ${stripQuery(String(request.url))}`
+  return `${request.method} ${safeUrl(String(request.url))}`
 }
 
-function stripQuery(url: string): string {
+/**
+ * A URL as messages and diagnostics may show it: without credentials (`user:password@`), query
+ * string or fragment, any of which could carry something private.
+ */
+export function safeUrl(url: string): string {
   const cut = url.search(/[?#]/)
-  return cut === -1 ? url : url.slice(0, cut)
+  const path = cut === -1 ? url : url.slice(0, cut)
+  return path.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1')
+}
+
+function hasCredentials(url: string | URL): boolean {
+  let parsed: URL
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : url
+  } catch {
+    return false
+  }
+  return parsed.username !== '' || parsed.password !== ''
 }
 
 function networkReason(error: unknown): string {

@@ -1,6 +1,7 @@
 /**
  * Fetching a JWK Set (RFC 7517 §5) from a `jwks_uri`.
  */
+import { uncachedKeySet } from '../diagnostics/events.js'
 import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
@@ -48,6 +49,17 @@ export class JwksRequest {
  */
 export async function getJwks(request: JwksRequestInit): Promise<JwksResponse> {
   const url = parseHttpUrl(request.address, 'address')
+  const started = uncachedKeySet.start()
+  const result = await fetchJwks(url, request)
+  uncachedKeySet.publish(url.href, result.isSuccessful ? 'fetched' : 'failed', {
+    started,
+    reason: 'uncached',
+    failure: result.isSuccessful ? undefined : result,
+  })
+  return result
+}
+
+async function fetchJwks(url: URL, request: JwksRequestInit): Promise<JwksResponse> {
   const response = await send(
     { url, method: 'GET', headers: { accept: 'application/jwk-set+json, application/json' } },
     request,

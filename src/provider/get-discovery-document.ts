@@ -5,6 +5,7 @@
  * @see OpenID Connect Discovery 1.0 §4, RFC 8414 §3
  */
 import type { Loaded } from '../cache/refreshing-cache.js'
+import { uncachedDiscovery } from '../diagnostics/events.js'
 import {
   type DiscoveryTarget,
   resolveDiscoveryTarget,
@@ -93,7 +94,13 @@ export async function getDiscoveryDocument(
   }
 
   if (!cache) {
+    const started = uncachedDiscovery.start()
     const loaded = await load()
+    uncachedDiscovery.publish(target.url, 'value' in loaded ? 'fetched' : 'failed', {
+      started,
+      reason: 'uncached',
+      failure: 'value' in loaded ? undefined : loaded,
+    })
     return 'value' in loaded ? loaded.value : loaded
   }
   const key = discoveryCacheKey(target, request.policy)

@@ -7,6 +7,7 @@
 
 import { RefreshingCache, type SharedLayer } from '../cache/refreshing-cache.js'
 import type { CacheStore } from '../cache/store.js'
+import { discoveryAddress, lookupEvents } from '../diagnostics/events.js'
 import type { DiscoverySuccess } from '../discovery/fetch-document.js'
 import type { RequestFailure } from '../http/result.js'
 import { promisesCrossRequests } from '../internal/runtime.js'
@@ -118,11 +119,13 @@ export class ProviderCache {
       ...common,
       onStale: stale('discovery'),
       shared: store && sharedDiscovery(store),
+      events: lookupEvents('discovery', discoveryAddress),
     })
     this.keys = new RefreshingCache<KeySet>({
       ...common,
       onStale: stale('jwks'),
       shared: store && sharedKeySets(store),
+      events: lookupEvents('jwks'),
     })
     this.kidMissCooldownMs = (options.kidMissCooldownSeconds ?? 30) * 1000
     this.#ttl = {

@@ -7,6 +7,7 @@
  * Adapters (Express, Fastify, web `Request`/`Response`) only move these values in and out of
  * their framework. Everything that can be decided once is decided when the middleware is built.
  */
+import { publishRefusal } from '../diagnostics/events.js'
 import { ConfigurationError, TokenValidationError } from '../errors.js'
 import { parseHttpUrl } from '../internal/url.js'
 import type { Claims } from '../kernel/jws.js'
@@ -276,8 +277,9 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
   }
   const report =
     onRefusal === undefined
-      ? (refusal: BearerRefusal) => refusal
+      ? (refusal: BearerRefusal) => publishRefusal(refusal)
       : (refusal: BearerRefusal) => {
+          publishRefusal(refusal)
           try {
             const pending: unknown = onRefusal(refusal)
             if (pending !== null && typeof (pending as Promise<void>)?.then === 'function') {

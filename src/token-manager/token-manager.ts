@@ -5,6 +5,7 @@
 
 import { defaultMemoryStore } from '../cache/memory-store.js'
 import type { CacheStore } from '../cache/store.js'
+import { publishTokenManager, tokenManagerObserved } from '../diagnostics/events.js'
 import type { DpopHandle } from '../dpop/handle.js'
 import { TokenUnavailableError } from '../errors.js'
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js'
@@ -287,6 +288,7 @@ export class TokenManager {
     ) {
       return this.#acquire(options)
     }
+    if (now < slot.dueAt && tokenManagerObserved()) this.#reportHit(slot)
     if (now < slot.renewAt) return Promise.resolve(slot.token.accessToken)
     if (!this.#share) {
       // No background renewal (it would be cancelled with the request that started it): the
@@ -540,7 +542,16 @@ export class TokenManager {
     return Math.min(this.#renewBeforeMs, (token.expiresAt - token.issuedAt) / 2)
   }
 
+  #reportHit(slot: Slot): void {
+    publishTokenManager(this.#request.address, {
+      type: 'hit',
+      cacheKey: this.#keys.value,
+      expiresAt: slot.token.expiresAt,
+    })
+  }
+
   #emit(event: TokenManagerEvent): void {
+    publishTokenManager(this.#request.address, event)
     const hook = this.#onEvent
     if (hook === undefined) return
     try {

@@ -6,6 +6,7 @@
  */
 import { defaultMemoryStore } from '../cache/memory-store.js'
 import type { CacheStore, StoreLock } from '../cache/store.js'
+import { publishUserTokens } from '../diagnostics/events.js'
 import { revokeToken, type TokenRevocationResponse } from '../endpoints/revocation.js'
 import { DEFAULT_TIMEOUT_MS } from '../http/options.js'
 import { type ErrorType, failure, type RequestFailure } from '../http/result.js'
@@ -507,6 +508,7 @@ export class UserTokenManager {
   }
 
   #emit(event: UserTokenEvent): void {
+    publishUserTokens(event)
     const hook = this.#onEvent
     if (hook === undefined) return
     try {

@@ -5,6 +5,7 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
+import { publishTokenRequest, tokenRequestStart } from '../diagnostics/events.js'
 import { optionalDpopDecorator } from '../dpop/decorator.js'
 import type { DpopHandle } from '../dpop/handle.js'
 import { isFailure } from '../http/json.js'
@@ -27,7 +28,10 @@ export async function requestToken(
   request: TokenRequestInit,
   grant: URLSearchParams,
 ): Promise<TokenResponse> {
-  const response = await sendAuthenticatedPost(request, grant, optionalDpopDecorator(request.dpop))
-  if (isFailure(response)) return response
-  return processTokenResponse(response)
+  const decorator = optionalDpopDecorator(request.dpop)
+  const started = tokenRequestStart()
+  const response = await sendAuthenticatedPost(request, grant, decorator)
+  const result = isFailure(response) ? response : await processTokenResponse(response)
+  publishTokenRequest(started, request.address, grant, decorator !== undefined, result)
+  return result
 }

@@ -5,6 +5,7 @@
  *
  * @see RFC 7519 §7.2, RFC 7515 §5.2, RFC 8725 (JWT best current practices)
  */
+import { observeValidation, validationStart } from '../diagnostics/events.js'
 import { ConfigurationError, TokenValidationError } from '../errors.js'
 import { importKeySet, type KeySet, keySetFromKeyObject, selectKeys } from '../jwks/key-set.js'
 import { type ClaimChecks, checkClaims, checkedLeeway, checkedNow } from '../kernel/claims.js'
@@ -44,10 +45,31 @@ import { DEFAULT_LEEWAY_SECONDS, type TokenValidationConfigInit } from './config
  *   `TypeError` for a caller mistake such as a missing `discoDocAddress`, a `leeway` that is not
  *   a number of seconds or an invalid `currentDate`.
  */
-export async function validateToken(
+export function validateToken(
   jwt: string,
   config: TokenValidationConfigInit,
   discoDocAddress?: string,
+): Promise<Claims> {
+  const started = validationStart()
+  const validation = validate(jwt, config, discoDocAddress)
+  if (started < 0) return validation
+  const issuer = discoDocAddress ?? (config as TokenValidationConfigInit | null)?.issuer
+  return observeValidation(validation, started, issuer, () => algOf(jwt))
+}
+
+/** The `alg` of a token that validated (for the validation event; cached by now). */
+function algOf(jwt: string): string | undefined {
+  try {
+    return decodeJws(jwt).header.alg
+  } catch {
+    return undefined
+  }
+}
+
+async function validate(
+  jwt: string,
+  config: TokenValidationConfigInit,
+  discoDocAddress: string | undefined,
 ): Promise<Claims> {
   if (config === null || typeof config !== 'object') {
     throw new TypeError('validateToken needs a TokenValidationConfig')

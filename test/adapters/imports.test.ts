@@ -53,6 +53,8 @@ function runtimeImports(
         visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
       else if (specifier === '#crypto-backend')
         visit(resolve(root, `src/kernel/backend/${backend}.ts`))
+      else if (specifier === '#diagnostics')
+        visit(resolve(root, `src/diagnostics/backend/${backend === 'node' ? 'node' : 'none'}.ts`))
       else packages.add(specifier)
     }
   }

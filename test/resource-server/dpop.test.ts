@@ -435,3 +435,119 @@ describe('createDpopNonces', () => {
     expect(() => createDpopNonces({ windowSeconds: 0 })).toThrow(TypeError)
   })
 })
+
+describe('DPoP refusals in detail (messages, causes, option errors)', () => {
+  it('says which option cannot work', () => {
+    const base = { discoDocAddress: 'https://id.example.com', audience: 'my-api' }
+    const cases: [unknown, string][] = [
+      [null, 'dpop must be true or { required?, nonce?, origin?, ... }'],
+      ['yes', 'dpop must be true or { required?, nonce?, origin?, ... }'],
+      [{ algorithms: [] }, 'dpop.algorithms must be a non-empty list'],
+      [{ algorithms: 'ES256' }, 'dpop.algorithms must be a non-empty list'],
+      [{ algorithms: ['HS256'] }, 'dpop.algorithms: "HS256" is not an asymmetric JWS algorithm'],
+      [
+        { nonce: { current: () => 'n' } },
+        'dpop.nonce must be a nonce source such as createDpopNonces()',
+      ],
+      [
+        { nonce: { isValid: () => true } },
+        'dpop.nonce must be a nonce source such as createDpopNonces()',
+      ],
+      [{ nonce: null }, 'dpop.nonce must be a nonce source such as createDpopNonces()'],
+      [{ origin: 'not a url' }, 'dpop.origin must be an origin such as "https://api.example.com"'],
+    ]
+    for (const [option, message] of cases) {
+      expect(() => createBearerAuth({ ...base, dpop: option as never })).toThrow(
+        new TypeError(message),
+      )
+    }
+    expect(createBearerAuth({ ...base, dpop: false }).dpop).toBe(false)
+    expect(
+      createBearerAuth({
+        ...base,
+        dpop: { nonce: createDpopNonces(), origin: 'https://API.example.com:443/' },
+      }).dpop,
+    ).toBe(true)
+  })
+
+  it('keeps the reason of each refusal in its cause', async () => {
+    const { authenticate, bound, op } = setup()
+    const token = await bound()
+    const noMethod = refused(await authenticate({ ...(await request(token)), method: undefined }))
+    expect((noMethod.cause as Error).message).toBe(
+      'DPoP needs the request method and URL: pass method and url in the request parts',
+    )
+    const noUrl = refused(await authenticate({ ...(await request(token)), url: undefined }))
+    expect(noUrl.status).toBe(500)
+    const noHost = refused(await authenticate(await request(token, { url: '/orders' })))
+    expect(noHost.body.error_description).toBe(
+      'The request URI is unknown (no Host), so the DPoP proof cannot be checked',
+    )
+    const unbound = await op.token({})
+    const notBound = refused(await authenticate(await request(unbound)))
+    expect(notBound.body.error_description).toBe('The token is not bound to a DPoP key')
+    expect(notBound.cause).toMatchObject({
+      code: 'claim_validation',
+      claim: 'cnf',
+      message: 'the token has no cnf.jkt, so it is not a DPoP-bound token',
+    })
+    const otherKey = refused(await authenticate(await request(await bound(other))))
+    expect(otherKey.body.error_description).toBe('Invalid DPoP key binding')
+    expect(otherKey.cause).toMatchObject({
+      claim: 'jkt',
+      message: 'the DPoP proof key is not the key the access token is bound to (cnf.jkt)',
+    })
+    const replayParts = await request(token)
+    await authenticate(replayParts)
+    const replayed = refused(await authenticate(replayParts))
+    expect(replayed.body.error_description).toBe('The DPoP proof was used before')
+    expect(replayed.cause).toMatchObject({
+      claim: 'jti',
+      message: 'the DPoP proof jti was seen before',
+    })
+    expect(
+      refused(await authenticate({ ...(await request(token)), queryTokens: ['x'] })).body
+        .error_description,
+    ).toBe('The request uses more than one method to send the token')
+  })
+
+  it('describes each proof failure with a fixed text', async () => {
+    const { authenticate, bound } = setup()
+    const token = await bound()
+    const [h, p] = (await dpop.proof({ htm: 'GET', htu: URL_, accessToken: token })).split('.')
+    const badSignature = `${h}.${p}.${Buffer.alloc(64, 7).toString('base64url')}`
+    const cases: [string, string][] = [
+      ['not-a-jws', 'The DPoP proof is malformed'],
+      [badSignature, 'The DPoP proof signature is invalid'],
+      [
+        await dpop.proof({ htm: 'POST', htu: URL_, accessToken: token }),
+        'The DPoP proof htm does not match the request method',
+      ],
+      [
+        await dpop.proof({ htm: 'GET', htu: URL_, accessToken: 'another' }),
+        'The DPoP proof is not bound to the access token (ath)',
+      ],
+    ]
+    for (const [proof, description] of cases) {
+      const refusal = refused(await authenticate(await request(token, { proof })))
+      expect(refusal.body.error_description).toBe(description)
+    }
+  })
+
+  it('uses the configured replay window: iat + maxAgeSeconds + leeway', async () => {
+    const windows: number[] = []
+    const { authenticate, bound } = setup({
+      dpop: {
+        maxAgeSeconds: 100,
+        leeway: 3,
+        isReplay: (_jti, { until }) => {
+          windows.push(until)
+          return false
+        },
+      },
+    })
+    const token = await bound()
+    expect((await authenticate(await request(token))).ok).toBe(true)
+    expect(windows).toEqual([Math.floor(currentDate.getTime() / 1000) + 103])
+  })
+})
