@@ -13,9 +13,34 @@
 import { createPublicKey, generateKeyPairSync, type JsonWebKey, verify } from 'node:crypto'
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider'
 import type { ClientMetadata } from './clients.js'
-import { errors } from './oidc.js'
+import { errors as declaredErrors } from './oidc.js'
 import type { StartProviderOptions } from './provider.js'
 import { resources } from './resources.js'
+
+/** What this profile calls on oidc-provider beyond what testbed/oidc-provider.d.ts declares. */
+type ErrorClass = new (description?: string) => Error
+const errors = declaredErrors as typeof declaredErrors & {
+  readonly InvalidBindingMessage: ErrorClass
+  readonly InvalidAuthorizationDetails: ErrorClass
+  readonly AccessDenied: ErrorClass
+  readonly InvalidClient: ErrorClass
+}
+interface GrantModel {
+  addOIDCScope(scope: string): void
+  addRar(detail: unknown): void
+  save(): Promise<string>
+}
+interface CibaProvider {
+  readonly Grant: new (init: { accountId: string; clientId: string }) => GrantModel
+  readonly BackchannelAuthenticationRequest: {
+    find(id: string): Promise<{ scope?: string; rar?: readonly unknown[] } | undefined>
+  }
+  backchannelResult(
+    request: unknown,
+    result: unknown,
+    extra?: { authTime?: number; rar?: unknown },
+  ): Promise<void>
+}
 
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba'
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -272,7 +297,7 @@ export function standardsProfile(options: StandardsProfileOptions = {}): Standar
   }
 
   const answer = async (authReqId: string, approve: boolean): Promise<void> => {
-    const provider = current
+    const provider = current as unknown as CibaProvider | undefined
     if (provider === undefined) throw new Error('the provider is not started')
     const index = pending.findIndex((entry) => entry.authReqId === authReqId)
     const entry = index === -1 ? undefined : pending.splice(index, 1)[0]
@@ -284,13 +309,11 @@ export function standardsProfile(options: StandardsProfileOptions = {}): Standar
     const request = await provider.BackchannelAuthenticationRequest.find(authReqId)
     const grant = new provider.Grant({ accountId: entry.accountId, clientId: entry.clientId })
     grant.addOIDCScope(request?.scope ?? 'openid')
-    for (const detail of (request as { rar?: readonly unknown[] } | undefined)?.rar ?? []) {
-      grant.addRar(detail as never)
-    }
+    for (const detail of request?.rar ?? []) grant.addRar(detail)
     await grant.save()
     await provider.backchannelResult(request ?? authReqId, grant, {
       authTime: Math.floor(Date.now() / 1000),
-      rar: (request as { rar?: unknown } | undefined)?.rar as never,
+      rar: request?.rar,
     })
   }
 
