@@ -169,7 +169,10 @@ export type { TokenIntrospectionSuccess } from './endpoints/introspection.js'
 export {
   type IntrospectionClaims,
   introspectToken,
+  type JwtIntrospectionExpectations,
   processIntrospectionResponse,
+  processJwtIntrospectionResponse,
+  TOKEN_INTROSPECTION_JWT_TYPE,
   TokenIntrospectionRequest,
   type TokenIntrospectionRequestInit,
   type TokenIntrospectionResponse,

@@ -89,9 +89,13 @@ export async function sendAuthenticatedPost(
   request: AuthenticatedRequestInit,
   body: URLSearchParams,
   dpop?: DpopHandle,
+  accept?: string,
 ): Promise<Response | RequestFailure> {
-  if (dpop === undefined)
-    return sendPrepared(request, await prepareAuthenticatedPost(request, body))
+  if (dpop === undefined) {
+    const prepared = await prepareAuthenticatedPost(request, body)
+    if (accept !== undefined) prepared.headers.accept = accept
+    return sendPrepared(request, prepared)
+  }
   const grant = new URLSearchParams(body)
   const first = await prepareAuthenticatedPost(request, body)
   const response = await sendPrepared(request, first, dpop)

@@ -2,7 +2,6 @@
  * The UserInfo endpoint (OpenID Connect Core §5.3): claims about the signed-in user, as JSON or
  * as a signed JWT.
  */
-import { ConfigurationError, ProviderUnavailableError, TokenValidationError } from '../errors.js'
 import { errorResponseFailure, isFailure, type JsonObject, readJsonObject } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
@@ -12,6 +11,7 @@ import { parseHttpUrl } from '../internal/url.js'
 import { isCompactJwe } from '../kernel/jwe.js'
 import { decodeJws } from '../kernel/jws.js'
 import type { TokenValidationConfigInit } from '../validation/config.js'
+import { validationFailure } from '../validation/failure.js'
 import {
   type DecryptionOptions,
   decryptProviderJwt,
@@ -256,14 +256,7 @@ async function openResponse(
   try {
     content = await decryptProviderJwt(jwt, expectations, 'UserInfo response', true)
   } catch (error) {
-    if (error instanceof TokenValidationError) {
-      return failure(
-        'invalid_response',
-        `the encrypted UserInfo response is not valid: ${error.message}`,
-        { httpStatus: 200, cause: error },
-      )
-    }
-    throw error
+    return validationFailure(error, 'the encrypted UserInfo response')
   }
   return content.kind === 'json'
     ? content.json
@@ -308,26 +301,6 @@ async function verifySigned(
       'UserInfo response',
     )
   } catch (error) {
-    if (error instanceof TokenValidationError) {
-      return failure(
-        'invalid_response',
-        `the signed UserInfo response is not valid: ${error.message}`,
-        {
-          httpStatus: 200,
-          cause: error,
-        },
-      )
-    }
-    if (error instanceof ProviderUnavailableError) {
-      const cause = error.cause
-      return failure(isFailure(cause) ? cause.errorType : 'network', error.message, {
-        httpStatus: error.httpStatus,
-        cause: error,
-      })
-    }
-    if (error instanceof ConfigurationError) {
-      return failure('policy', error.message, { cause: error })
-    }
-    throw error
+    return validationFailure(error, 'the signed UserInfo response')
   }
 }
