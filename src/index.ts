@@ -177,6 +177,14 @@ export {
   type TokenIntrospectionRequestInit,
   type TokenIntrospectionResponse,
 } from './endpoints/introspection.js'
+export {
+  getProtectedResourceMetadata,
+  type ProtectedResourceMetadataDocument,
+  type ProtectedResourceMetadataRequestInit,
+  type ProtectedResourceMetadataResponse,
+  processProtectedResourceMetadataResponse,
+  protectedResourceMetadataUrl,
+} from './endpoints/protected-resource-metadata.js'
 export type {
   ClientRegistrationResponse,
   ClientRegistrationSuccess,

@@ -117,6 +117,9 @@ export const OPENID_REQUIRED_METADATA: readonly string[] = [
   'id_token_signing_alg_values_supported',
 ]
 
+/** The metadata RFC 8414 §2 requires of an OAuth 2.0 authorization server. */
+export const OAUTH_REQUIRED_METADATA: readonly string[] = ['issuer', 'response_types_supported']
+
 /** Every endpoint-URL member name, for the policy checks. */
 export const ENDPOINT_FIELDS: readonly string[] = Object.keys(FIELDS).filter(
   (name) => FIELDS[name] === 'url',
