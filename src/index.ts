@@ -109,6 +109,14 @@ export {
   requestClientCredentialsToken,
 } from './token/client-credentials.js'
 export {
+  createJwtBearerAssertion,
+  JWT_BEARER_GRANT_TYPE,
+  type JwtBearerAssertionInit,
+  JwtBearerTokenRequest,
+  type JwtBearerTokenRequestInit,
+  requestJwtBearerToken,
+} from './token/jwt-bearer.js'
+export {
   RefreshTokenRequest,
   type RefreshTokenRequestInit,
   requestRefreshToken,
