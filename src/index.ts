@@ -148,6 +148,10 @@ export {
 // Authorization requests (code flow with PKCE) and RP-initiated logout
 
 export {
+  type AuthorizationDetail,
+  serializeAuthorizationDetails,
+} from './authorization/authorization-details.js'
+export {
   type AuthorizationRequest,
   type AuthorizationRequestInit,
   createAuthorizationRequest,

@@ -2,6 +2,10 @@
  * Token introspection (RFC 7662): ask the authorization server whether a token is active.
  */
 import {
+  type AuthorizationDetail,
+  authorizationDetailsProblem,
+} from '../authorization/authorization-details.js'
+import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
@@ -37,6 +41,8 @@ export interface IntrospectionClaims {
   readonly jti?: string
   /** Confirmation of a sender-constrained token (RFC 8705 §3.2, RFC 9449 §6.2). */
   readonly cnf?: Readonly<Record<string, unknown>>
+  /** RFC 9396 §9.1: what the token is authorized for. */
+  readonly authorization_details?: readonly AuthorizationDetail[]
   readonly [member: string]: unknown
 }
 
@@ -255,6 +261,7 @@ const STANDARD_MEMBERS: Readonly<Record<string, MemberCheck>> = {
   iss: isString,
   jti: isString,
   cnf: (value) => value !== null && typeof value === 'object' && !Array.isArray(value),
+  authorization_details: (value) => authorizationDetailsProblem(value) === undefined,
 }
 const TIMES = ['exp', 'iat', 'nbf'] as const
 
