@@ -171,6 +171,22 @@ export { createEndSessionUrl, type EndSessionUrlInit } from './endpoints/end-ses
 // Other endpoints: UserInfo, introspection, revocation, device authorization, registration
 
 export {
+  BackchannelAuthenticationRequest,
+  type BackchannelAuthenticationRequestInit,
+  type BackchannelAuthenticationResponse,
+  CIBA_GRANT_TYPE,
+  processBackchannelAuthenticationResponse,
+  requestBackchannelAuthentication,
+} from './endpoints/ciba/authentication.js'
+export {
+  type BackchannelNotification,
+  type BackchannelTokenRequestInit,
+  type PollBackchannelTokenInit,
+  pollBackchannelAuthenticationToken,
+  processBackchannelNotification,
+  requestBackchannelAuthenticationToken,
+} from './endpoints/ciba/token.js'
+export {
   DeviceAuthorizationRequest,
   type DeviceAuthorizationRequestInit,
   type DeviceAuthorizationResponse,

@@ -11,6 +11,7 @@
  * ```
  */
 import { createPublicKey, generateKeyPairSync, type JsonWebKey, verify } from 'node:crypto'
+import { request as httpsRequest } from 'node:https'
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider'
 import type { ClientMetadata } from './clients.js'
 import { errors as declaredErrors } from './oidc.js'
@@ -80,8 +81,13 @@ export interface PendingCiba {
 export interface StandardsProfileOptions {
   /** `redirect_uris` of the interactive clients; default `['http://127.0.0.1/callback']`. */
   readonly redirectUris?: readonly string[]
-  /** `backchannel_client_notification_endpoint` of the ping client. */
+  /** `backchannel_client_notification_endpoint` of the ping client (https, CIBA Core §4). */
   readonly cibaNotificationEndpoint?: string
+  /**
+   * The PEM certificate the notification endpoint's TLS server presents (self-signed, made at
+   * test time): the provider trusts it for that origin only.
+   */
+  readonly cibaNotificationCa?: string
 }
 
 export interface StandardsProfile {
@@ -210,7 +216,19 @@ export function standardsProfile(options: StandardsProfileOptions = {}): Standar
 
   const enc = ['A128GCM', 'A192GCM', 'A256GCM', 'A128CBC-HS256', 'A192CBC-HS384', 'A256CBC-HS512']
   const alg = ['RSA-OAEP-256', 'ECDH-ES', 'ECDH-ES+A128KW', 'ECDH-ES+A192KW', 'ECDH-ES+A256KW']
+  const notificationOrigin =
+    options.cibaNotificationEndpoint === undefined
+      ? undefined
+      : new URL(options.cibaNotificationEndpoint).origin
   const extraConfig = {
+    // As config.ts's, plus: the ping notification endpoint's self-signed certificate is trusted.
+    fetch: (url: string | URL, init: RequestInit & { dispatcher?: unknown }) => {
+      delete init.dispatcher
+      if (notificationOrigin !== undefined && new URL(url).origin === notificationOrigin) {
+        return fetchWithCa(url, init, options.cibaNotificationCa)
+      }
+      return fetch(url, init)
+    },
     enabledJWA: {
       // config.ts's own list, repeated: enabledJWA is replaced as a whole.
       dPoPSigningAlgValues: ['ES256', 'Ed25519', 'EdDSA', 'RS256', 'PS256'],
@@ -338,6 +356,33 @@ export function standardsProfile(options: StandardsProfileOptions = {}): Standar
     approveCiba: (authReqId) => answer(authReqId, true),
     denyCiba: (authReqId) => answer(authReqId, false),
   }
+}
+
+/** A POST over node:https trusting `ca`, answered as a fetch `Response` (the provider's ping). */
+function fetchWithCa(
+  url: string | URL,
+  init: RequestInit,
+  ca: string | undefined,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const headers = Object.fromEntries(new Headers(init.headers).entries())
+    const request = httpsRequest(
+      url,
+      { method: init.method ?? 'GET', headers, ...(ca === undefined ? {} : { ca }), timeout: 5000 },
+      (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('end', () => {
+          const status = response.statusCode ?? 500
+          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks)
+          resolve(new Response(body, { status }))
+        })
+      },
+    )
+    request.on('error', reject)
+    request.on('timeout', () => request.destroy(new Error('timed out')))
+    request.end(typeof init.body === 'string' ? init.body : undefined)
+  })
 }
 
 function parsedDetails(ctx: KoaContextWithOIDC): unknown {
