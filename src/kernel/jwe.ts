@@ -293,6 +293,10 @@ export async function decryptJwe(
     throw malformed(`${what} uses ECDH-ES directly, so its encrypted key must be empty`)
   }
 
+  await requireAes(content.mode === 'gcm' ? 'gcm' : 'cbc', content, header.enc)
+  const wrapBytes = KEY_WRAP_BYTES[header.alg]
+  if (wrapBytes !== undefined) await requireAes('kw', { keyBytes: wrapBytes * 2 }, header.alg)
+
   const candidates = keys.filter(
     (key) =>
       (key.alg === undefined || key.alg === header.alg) &&
@@ -317,6 +321,26 @@ export async function decryptJwe(
     if (plaintext !== undefined) return { header, plaintext }
   }
   throw undecryptable(what)
+}
+
+/**
+ * Refuses, naming it, an algorithm this runtime's crypto cannot do (Chromium's Web Crypto has no
+ * 192-bit AES): a public fact about the platform, not about the token.
+ */
+async function requireAes(
+  mode: 'gcm' | 'cbc' | 'kw',
+  spec: { readonly keyBytes: number; readonly mode?: string },
+  name: string,
+): Promise<void> {
+  // CBC-HMAC keys are twice the AES key (half is the MAC key); key-wrap sizes are passed doubled.
+  const aesBytes = spec.mode === 'gcm' ? spec.keyBytes : spec.keyBytes / 2
+  const bits = (aesBytes * 8) as 128 | 192 | 256
+  if (!(await backend.aesSupported(bits, mode))) {
+    throw new TokenValidationError(
+      'unsupported_alg',
+      `${name} needs ${bits}-bit AES, which this runtime's crypto does not offer (Chromium has no 192-bit AES); ask the provider for a 128- or 256-bit algorithm`,
+    )
+  }
 }
 
 function fits(key: PreparedHandle, family: KeyManagementFamily): boolean {

@@ -13,6 +13,7 @@ import {
   createPublicKey,
   createSecretKey,
   diffieHellman,
+  getCiphers,
   type JsonWebKey as NodeJsonWebKey,
   KeyObject as NodeKeyObject,
   sign as nodeSign,
@@ -21,6 +22,12 @@ import {
 } from 'node:crypto'
 import { type AlgorithmSpec, algorithmSpec, type HashName, keyFits } from '../algorithms.js'
 import type { CryptoKey, KeyObject, PrivateKeyInput } from '../types.js'
+import {
+  subtleAesCbcDecrypt,
+  subtleAesGcmDecrypt,
+  subtleAesKeyUnwrap,
+  subtleAesSupported,
+} from './subtle-aes.js'
 import type {
   CryptoBackend,
   ImportableJwk,
@@ -155,6 +162,13 @@ function privateKeyObject(key: PrivateKeyInput): NodeKeyObject {
   if (isNodeKeyObject(key)) return key
   if (isCryptoKey(key)) return NodeKeyObject.from(key as Parameters<typeof NodeKeyObject.from>[0])
   return createPrivateKey({ key: key as NodeJsonWebKey, format: 'jwk' })
+}
+
+/** The ciphers this `node:crypto` has (Bun and Deno lack some: Web Crypto stands in). */
+let ciphers: ReadonlySet<string> | undefined
+function hasCipher(name: string): boolean {
+  ciphers ??= new Set(getCiphers())
+  return ciphers.has(name)
 }
 
 /** The RFC 3394 §2.2.3.1 default initial value. */
@@ -302,12 +316,21 @@ export const backend: CryptoBackend = {
     return bytes(diffieHellman({ privateKey: handle as NodeKeyObject, publicKey }))
   },
 
+  async aesSupported(bits, mode) {
+    const name = mode === 'kw' ? `id-aes${bits}-wrap` : `aes-${bits}-${mode}`
+    return hasCipher(name) || subtleAesSupported(bits, mode)
+  },
+
   async aesKeyUnwrap(kek, wrapped) {
+    if (!hasCipher(`id-aes${aesBits(kek)}-wrap`)) return subtleAesKeyUnwrap(kek, wrapped)
     const decipher = createDecipheriv(`id-aes${aesBits(kek)}-wrap`, kek, KEY_WRAP_IV)
     return bytes(Buffer.concat([decipher.update(wrapped), decipher.final()]))
   },
 
   async aesGcmDecrypt(key, iv, ciphertext, tag, aad) {
+    if (!hasCipher(`aes-${aesBits(key)}-gcm`)) {
+      return subtleAesGcmDecrypt(key, iv, ciphertext, tag, aad)
+    }
     const decipher = createDecipheriv(`aes-${aesBits(key)}-gcm`, key, iv, { authTagLength: 16 })
     decipher.setAAD(aad)
     decipher.setAuthTag(tag)
@@ -315,6 +338,7 @@ export const backend: CryptoBackend = {
   },
 
   async aesCbcDecrypt(key, iv, ciphertext) {
+    if (!hasCipher(`aes-${aesBits(key)}-cbc`)) return subtleAesCbcDecrypt(key, iv, ciphertext)
     const decipher = createDecipheriv(`aes-${aesBits(key)}-cbc`, key, iv)
     return bytes(Buffer.concat([decipher.update(ciphertext), decipher.final()]))
   },

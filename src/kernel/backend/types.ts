@@ -120,6 +120,8 @@ export interface CryptoBackend {
    * has checked the curve); rejects for a point that is not on it.
    */
   ecdhSharedSecret(handle: DecryptHandle, publicJwk: ImportableJwk): Promise<Uint8Array>
+  /** Whether this runtime can do AES of `bits` in `mode` (Chromium has no 192-bit AES). */
+  aesSupported(bits: 128 | 192 | 256, mode: 'gcm' | 'cbc' | 'kw'): Promise<boolean>
   /** AES Key Unwrap (RFC 3394) with a 128, 192 or 256-bit key; rejects when the check fails. */
   aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Promise<Uint8Array>
   /**

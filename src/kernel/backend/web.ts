@@ -7,6 +7,12 @@
 import { type AlgorithmSpec, algorithmSpec, type HashName } from '../algorithms.js'
 import { hmacSha2, sha2 } from '../sha2.js'
 import type { CryptoKey, KeyObject } from '../types.js'
+import {
+  subtleAesCbcDecrypt,
+  subtleAesGcmDecrypt,
+  subtleAesKeyUnwrap,
+  subtleAesSupported,
+} from './subtle-aes.js'
 import type {
   CryptoBackend,
   ImportableJwk,
@@ -176,13 +182,6 @@ interface WebDecryptKey {
   readonly crv: string | undefined
 }
 
-function importAes(key: Uint8Array, name: string, usages: string[]): Promise<WebKey> {
-  if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
-    throw new TypeError('an AES key is 16, 24 or 32 bytes')
-  }
-  return subtle().importKey('raw', key, { name }, false, usages)
-}
-
 async function importDecryptKey(
   input: unknown,
   family: KeyManagementFamily,
@@ -337,35 +336,10 @@ export const backend: CryptoBackend = {
     return new Uint8Array(await subtle().deriveBits(params, key, bits))
   },
 
-  async aesKeyUnwrap(kek, wrapped) {
-    const key = await importAes(kek, 'AES-KW', ['unwrapKey'])
-    // Web Crypto unwraps only into a key: an extractable HMAC key of the right length holds any
-    // content-encryption key, and its raw export is the unwrapped bytes.
-    const unwrapped = await subtle().unwrapKey(
-      'raw',
-      wrapped,
-      key,
-      'AES-KW',
-      { name: 'HMAC', hash: 'SHA-256', length: (wrapped.length - 8) * 8 },
-      true,
-      ['sign'],
-    )
-    return new Uint8Array(await subtle().exportKey('raw', unwrapped))
-  },
-
-  async aesGcmDecrypt(key, iv, ciphertext, tag, aad) {
-    const aes = await importAes(key, 'AES-GCM', ['decrypt'])
-    const sealed = new Uint8Array(ciphertext.length + tag.length)
-    sealed.set(ciphertext)
-    sealed.set(tag, ciphertext.length)
-    const params = { name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }
-    return new Uint8Array(await subtle().decrypt(params, aes, sealed))
-  },
-
-  async aesCbcDecrypt(key, iv, ciphertext) {
-    const aes = await importAes(key, 'AES-CBC', ['decrypt'])
-    return new Uint8Array(await subtle().decrypt({ name: 'AES-CBC', iv }, aes, ciphertext))
-  },
+  aesSupported: subtleAesSupported,
+  aesKeyUnwrap: subtleAesKeyUnwrap,
+  aesGcmDecrypt: subtleAesGcmDecrypt,
+  aesCbcDecrypt: subtleAesCbcDecrypt,
 
   async exportPublicJwk(input: KeyObject | CryptoKey) {
     const key: unknown = input

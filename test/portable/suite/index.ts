@@ -7,6 +7,7 @@
 import { codeFlowCases } from './cases/code-flow.js'
 import { discoveryCases } from './cases/discovery.js'
 import { dpopCases } from './cases/dpop.js'
+import { jweCases } from './cases/jwe.js'
 import { clientCredentialsCases, discoveryValidationCases } from './cases/provider-tokens.js'
 import { staticKeyCases } from './cases/static-keys.js'
 import type { PackageCaseArg } from './cases/support.js'
@@ -26,6 +27,7 @@ const packageCases: readonly Case<PackageCaseArg>[] = [
   ...codeFlowCases,
   ...webAdapterCases,
   ...dpopCases,
+  ...jweCases,
 ]
 checkUnique([...sanityCases, ...packageCases])
 
