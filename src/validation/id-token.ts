@@ -96,6 +96,8 @@ export class IdTokenValidationConfig {
  * `nonce` equals the one sent; `sub` is present; `auth_time` is present and recent enough when
  * `maxAge` (or `requireAuthTime`) is given; `at_hash` and `c_hash`, when present, match the
  * `accessToken` and `code` given. An HMAC-signed ID token is verified with `clientSecret` only.
+ * An encrypted ID token (a JWE, OpenID Connect Core §10.2) is decrypted with `decryptionKey`
+ * first.
  *
  * > **Warning:** always pass the `nonce` of the authorization request: it is what ties the
  * > ID token to this browser's sign-in and stops a stolen ID token being replayed.
@@ -111,7 +113,8 @@ export class IdTokenValidationConfig {
  * console.log(claims.sub, claims.auth_time)
  * ```
  * @see OpenID Connect Core 1.0 §3.1.3.7, §3.1.3.8 (at_hash), §10.1 (HMAC with the client secret)
- * @throws {@link TokenValidationError} (`claim` names the failing claim), as `validateToken`;
+ * @throws {@link TokenValidationError} (`claim` names the failing claim), as `validateToken`,
+ *   and `decryption` for an encrypted ID token that does not decrypt with `decryptionKey`;
  *   {@link ProviderUnavailableError}; {@link ConfigurationError}; `TypeError` for a missing
  *   `clientId`, a missing `nonce` key or a bad `maxAge`.
  */
