@@ -17,7 +17,9 @@ export type IdentityModelErrorCode =
 
 /**
  * The canonical outcome codes of token validation (the conformance vectors of
- * py-identity-model's language-neutral spec use the same names).
+ * py-identity-model's language-neutral spec use the same names), plus `decryption`: an encrypted
+ * token (JWE) that does not decrypt with the configured key, for whatever reason (one code and one
+ * message for every such failure, so that errors are no decryption oracle).
  */
 export type TokenValidationErrorCode =
   | 'malformed'
@@ -27,6 +29,7 @@ export type TokenValidationErrorCode =
   | 'key_not_found'
   | 'key_conversion'
   | 'claim_validation'
+  | 'decryption'
 
 /**
  * Base class of every error thrown by identity-model.

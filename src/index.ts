@@ -127,6 +127,14 @@ export {
   requestClientCredentialsToken,
 } from './token/client-credentials.js'
 export {
+  createJwtBearerAssertion,
+  JWT_BEARER_GRANT_TYPE,
+  type JwtBearerAssertionInit,
+  JwtBearerTokenRequest,
+  type JwtBearerTokenRequestInit,
+  requestJwtBearerToken,
+} from './token/jwt-bearer.js'
+export {
   RefreshTokenRequest,
   type RefreshTokenRequestInit,
   refreshTokenGrant,
@@ -160,6 +168,10 @@ export {
 // Authorization requests (code flow with PKCE) and RP-initiated logout
 
 export {
+  type AuthorizationDetail,
+  serializeAuthorizationDetails,
+} from './authorization/authorization-details.js'
+export {
   type AuthorizationRequest,
   type AuthorizationRequestInit,
   createAuthorizationRequest,
@@ -179,6 +191,22 @@ export { createEndSessionUrl, type EndSessionUrlInit } from './endpoints/end-ses
 // Other endpoints: UserInfo, introspection, revocation, device authorization, registration
 
 export {
+  BackchannelAuthenticationRequest,
+  type BackchannelAuthenticationRequestInit,
+  type BackchannelAuthenticationResponse,
+  CIBA_GRANT_TYPE,
+  processBackchannelAuthenticationResponse,
+  requestBackchannelAuthentication,
+} from './endpoints/ciba/authentication.js'
+export {
+  type BackchannelNotification,
+  type BackchannelTokenRequestInit,
+  type PollBackchannelTokenInit,
+  pollBackchannelAuthenticationToken,
+  processBackchannelNotification,
+  requestBackchannelAuthenticationToken,
+} from './endpoints/ciba/token.js'
+export {
   DeviceAuthorizationRequest,
   type DeviceAuthorizationRequestInit,
   type DeviceAuthorizationResponse,
@@ -189,11 +217,22 @@ export type { TokenIntrospectionSuccess } from './endpoints/introspection.js'
 export {
   type IntrospectionClaims,
   introspectToken,
+  type JwtIntrospectionExpectations,
   processIntrospectionResponse,
+  processJwtIntrospectionResponse,
+  TOKEN_INTROSPECTION_JWT_TYPE,
   TokenIntrospectionRequest,
   type TokenIntrospectionRequestInit,
   type TokenIntrospectionResponse,
 } from './endpoints/introspection.js'
+export {
+  getProtectedResourceMetadata,
+  type ProtectedResourceMetadataDocument,
+  type ProtectedResourceMetadataRequestInit,
+  type ProtectedResourceMetadataResponse,
+  processProtectedResourceMetadataResponse,
+  protectedResourceMetadataUrl,
+} from './endpoints/protected-resource-metadata.js'
 export type {
   ClientRegistrationResponse,
   ClientRegistrationSuccess,

@@ -112,7 +112,9 @@ export function buildConfiguration(input: ConfigurationInput): Record<string, un
     ttl: {
       AccessToken: input.ttl.AccessToken ?? 3600,
       AuthorizationCode: input.ttl.AuthorizationCode ?? 60,
-      BackchannelAuthenticationRequest: 600,
+      // CIBA's requested_expiry (CIBA Core §7.1), honoured up to the usual 600 s.
+      BackchannelAuthenticationRequest: (ctx?: KoaContextWithOIDC) =>
+        Math.min(600, Number(ctx?.oidc.params?.requested_expiry ?? 600) || 600),
       ClientCredentials: input.ttl.ClientCredentials ?? 600,
       DeviceCode: input.ttl.DeviceCode ?? 600,
       Grant: input.ttl.Grant ?? 14 * DAY,

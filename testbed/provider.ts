@@ -44,6 +44,13 @@ export interface StartProviderOptions extends ClientOptions {
   readonly requireDpopNonce?: boolean
   /** Merged over the oidc-provider configuration (`features` one level deep). */
   readonly extraConfig?: Readonly<Record<string, unknown>>
+  /** Called with every Provider instance built (start, rotation, restart): extra grant types. */
+  readonly setup?: (provider: OidcProvider) => void
+  /**
+   * Sees each request before the provider does; answering it (and returning true) keeps it from
+   * the provider; it may also rewrite `req.url`. For tests of what other servers do.
+   */
+  readonly intercept?: (req: IncomingMessage, res: ServerResponse) => boolean
 }
 
 /** A client-credentials request made by {@link TestProvider.clientCredentialsToken}. */
@@ -112,6 +119,7 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
     const keys = providerKeys(keySet)
     const provider = new Provider(issuer, buildConfiguration({ ...shared, keys }))
     registerTokenExchange(provider, keys, accessTokenAlg)
+    options.setup?.(provider)
     // oidc-provider answers 500 without logging anything; a testbed bug should be visible.
     provider.on('server_error', (_ctx, error) => console.error('testbed provider error:', error))
     return provider
@@ -138,7 +146,8 @@ export async function startProvider(options: StartProviderOptions = {}): Promise
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', issuer).pathname
     counts[path] = (counts[path] ?? 0) + 1
-    const answer = () => (down ? unavailable(res, down) : handler(req, res))
+    const answer = () =>
+      down ? unavailable(res, down) : options.intercept?.(req, res) ? undefined : handler(req, res)
     if (delayMs <= 0) return answer()
     const timer = setTimeout(() => {
       timers.delete(timer)

@@ -7,6 +7,7 @@
 import { appendParameters, type ExtraParameters } from '../client-auth/authenticated-post.js'
 import { parseHttpUrl } from '../internal/url.js'
 import { randomValue } from '../kernel/random.js'
+import { type AuthorizationDetail, appendAuthorizationDetails } from './authorization-details.js'
 import { createCodeChallenge, createCodeVerifier } from './pkce.js'
 
 /** A value sent space-delimited: a string as is, a list joined with spaces. */
@@ -44,6 +45,11 @@ export interface AuthorizationRequestInit {
   display?: string | undefined
   /** The `claims` request parameter (OpenID Connect Core §5.5): an object is sent as JSON. */
   claims?: string | Readonly<Record<string, unknown>> | undefined
+  /**
+   * Rich Authorization Requests (RFC 9396): what exactly the client asks to do, sent as the
+   * `authorization_details` JSON parameter.
+   */
+  authorizationDetails?: readonly AuthorizationDetail[] | undefined
   /** Any other parameters, sent as given (arrays repeated, `undefined` left out). */
   parameters?: ExtraParameters | undefined
 }
@@ -76,6 +82,7 @@ const OWN_PARAMETERS = [
   'prompt',
   'max_age',
   'resource',
+  'authorization_details',
   'login_hint',
   'id_token_hint',
   'acr_values',
@@ -164,6 +171,7 @@ export function createAuthorizationRequest(init: AuthorizationRequestInit): Auth
   set('ui_locales', joined(init.uiLocales))
   set('display', init.display)
   set('claims', typeof init.claims === 'object' ? JSON.stringify(init.claims) : init.claims)
+  appendAuthorizationDetails(query, init.authorizationDetails)
   appendParameters(query, init.parameters)
 
   return { url: url.href, state, nonce, codeVerifier, codeChallenge }

@@ -91,9 +91,13 @@ export async function sendAuthenticatedPost(
   request: AuthenticatedRequestInit,
   body: URLSearchParams,
   decorator?: RequestDecorator,
+  accept?: string,
 ): Promise<Response | RequestFailure> {
-  if (decorator === undefined)
-    return sendPrepared(request, await prepareAuthenticatedPost(request, body))
+  if (decorator === undefined) {
+    const prepared = await prepareAuthenticatedPost(request, body)
+    if (accept !== undefined) prepared.headers.accept = accept
+    return sendPrepared(request, prepared)
+  }
   const grant = new URLSearchParams(body)
   const first = await prepareAuthenticatedPost(request, body)
   const response = await sendPrepared(request, first, decorator)

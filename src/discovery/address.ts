@@ -2,6 +2,8 @@
 import { parseHttpUrl } from '../internal/url.js'
 
 export const WELL_KNOWN_OPENID = '/.well-known/openid-configuration'
+/** RFC 8414 §3: OAuth 2.0 authorization server metadata. */
+export const WELL_KNOWN_OAUTH = '/.well-known/oauth-authorization-server'
 const WELL_KNOWN_PREFIX = '/.well-known/'
 
 export interface DiscoveryTarget {
@@ -9,6 +11,13 @@ export interface DiscoveryTarget {
   readonly url: string
   /** The issuer values OpenID Connect Discovery §4.3 allows for this address. */
   readonly expectedIssuers: readonly string[]
+  /** Which kind of metadata the URL serves: OpenID Connect Discovery, or RFC 8414 OAuth. */
+  readonly kind: 'openid' | 'oauth'
+  /**
+   * For an issuer address: the RFC 8414 document to try when the OpenID one is absent (404),
+   * for the same issuer, exactly.
+   */
+  readonly fallback?: DiscoveryTarget
 }
 
 /**
@@ -28,12 +37,26 @@ export function resolveDiscoveryTarget(address: unknown): DiscoveryTarget {
     // RFC 8414 §3.1 inserts the well-known segment before the issuer's path:
     // https://host/.well-known/oauth-authorization-server/tenant is issuer https://host/tenant.
     const rest = url.pathname.slice(wellKnownAt + WELL_KNOWN_PREFIX.length)
+    const kind = rest.startsWith(WELL_KNOWN_OAUTH.slice(WELL_KNOWN_PREFIX.length))
+      ? 'oauth'
+      : 'openid'
     const inserted = rest.indexOf('/')
     if (inserted !== -1) {
-      return { url: url.href, expectedIssuers: [`${prefix}${rest.slice(inserted)}`] }
+      return { url: url.href, expectedIssuers: [`${prefix}${rest.slice(inserted)}`], kind }
     }
-    return { url: url.href, expectedIssuers: [prefix, `${prefix}/`] }
+    return { url: url.href, expectedIssuers: [prefix, `${prefix}/`], kind }
   }
   const base = value.endsWith('/') ? value.slice(0, -1) : value
-  return { url: `${base}${WELL_KNOWN_OPENID}`, expectedIssuers: [value] }
+  // RFC 8414 §3.1 inserts the well-known segment between the host and the issuer's path.
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')
+  return {
+    url: `${base}${WELL_KNOWN_OPENID}`,
+    expectedIssuers: [value],
+    kind: 'openid',
+    fallback: {
+      url: `${url.origin}${WELL_KNOWN_OAUTH}${path}`,
+      expectedIssuers: [value],
+      kind: 'oauth',
+    },
+  }
 }

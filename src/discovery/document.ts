@@ -42,6 +42,14 @@ export interface DiscoveryDocument {
   readonly uiLocalesSupported?: readonly string[]
   readonly claimsLocalesSupported?: readonly string[]
   readonly dpopSigningAlgValuesSupported?: readonly string[]
+  /** CIBA: `poll`, `ping`, `push`. */
+  readonly backchannelTokenDeliveryModesSupported?: readonly string[]
+  /** RFC 9396: the `authorization_details` types the server understands. */
+  readonly authorizationDetailsTypesSupported?: readonly string[]
+  /** RFC 9701: algorithms of signed introspection responses. */
+  readonly introspectionSigningAlgValuesSupported?: readonly string[]
+  readonly userinfoEncryptionAlgValuesSupported?: readonly string[]
+  readonly userinfoEncryptionEncValuesSupported?: readonly string[]
   readonly claimsParameterSupported?: boolean
   readonly requestParameterSupported?: boolean
   readonly requestUriParameterSupported?: boolean
@@ -94,6 +102,11 @@ const FIELDS: Readonly<Record<string, Kind>> = {
   ui_locales_supported: 'strings',
   claims_locales_supported: 'strings',
   dpop_signing_alg_values_supported: 'strings',
+  backchannel_token_delivery_modes_supported: 'strings',
+  authorization_details_types_supported: 'strings',
+  introspection_signing_alg_values_supported: 'strings',
+  userinfo_encryption_alg_values_supported: 'strings',
+  userinfo_encryption_enc_values_supported: 'strings',
   claims_parameter_supported: 'boolean',
   request_parameter_supported: 'boolean',
   request_uri_parameter_supported: 'boolean',
@@ -116,6 +129,9 @@ export const OPENID_REQUIRED_METADATA: readonly string[] = [
   'subject_types_supported',
   'id_token_signing_alg_values_supported',
 ]
+
+/** The metadata RFC 8414 §2 requires of an OAuth 2.0 authorization server. */
+export const OAUTH_REQUIRED_METADATA: readonly string[] = ['issuer', 'response_types_supported']
 
 /** Every endpoint-URL member name, for the policy checks. */
 export const ENDPOINT_FIELDS: readonly string[] = Object.keys(FIELDS).filter(

@@ -8,7 +8,11 @@ import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js
 import type { NoFailure, RequestFailure } from '../http/result.js'
 import { type SendOptions, send } from '../http/send.js'
 import type { DiscoveryTarget } from './address.js'
-import { type DiscoveryDocument, parseDiscoveryDocument } from './document.js'
+import {
+  type DiscoveryDocument,
+  OAUTH_REQUIRED_METADATA,
+  parseDiscoveryDocument,
+} from './document.js'
 import { checkDocument, checkIssuerName, type DiscoveryPolicy, resolvePolicy } from './policy.js'
 
 /** A successful discovery result: the typed metadata plus `isSuccessful: true`. */
@@ -32,6 +36,7 @@ export async function fetchDiscoveryDocument(
   const result = await processDiscoveryResponse(response, {
     expectedIssuers: expectedIssuers(target, policy),
     policy,
+    kind: target.kind,
   })
   return { response, result }
 }
@@ -52,13 +57,22 @@ export function expectedIssuers(
  */
 export async function processDiscoveryResponse(
   response: Response,
-  expected: { expectedIssuers: readonly string[]; policy?: DiscoveryPolicy | undefined },
+  expected: {
+    expectedIssuers: readonly string[]
+    policy?: DiscoveryPolicy | undefined
+    /** `oauth` for RFC 8414 metadata: fewer members are required (unless the policy says). */
+    kind?: 'openid' | 'oauth' | undefined
+  },
 ): Promise<DiscoveryDocumentResponse> {
   if (response.status !== 200) return errorResponseFailure(response, 'the discovery endpoint')
   const json = await readJsonObject(response, 'the discovery document')
   if (isFailure(json)) return json
   const policy = resolvePolicy(expected.policy)
-  const document = parseDiscoveryDocument(json, policy.requiredMetadata)
+  const required =
+    expected.kind === 'oauth' && expected.policy?.requiredMetadata === undefined
+      ? OAUTH_REQUIRED_METADATA
+      : policy.requiredMetadata
+  const document = parseDiscoveryDocument(json, required)
   if (isFailure(document)) return document
   const violation =
     checkIssuerName(document, expected.expectedIssuers, policy) ?? checkDocument(document, policy)

@@ -4,7 +4,6 @@
  */
 import { optionalDpopDecorator } from '../dpop/decorator.js'
 import type { DpopHandle } from '../dpop/handle.js'
-import { ConfigurationError, ProviderUnavailableError, TokenValidationError } from '../errors.js'
 import { errorResponseFailure, isFailure, type JsonObject, readJsonObject } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
 import { callProtectedResource } from '../http/protected-resource.js'
@@ -12,9 +11,15 @@ import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
 import { parseBearerChallenge } from '../http/www-authenticate.js'
 import { parseHttpUrl } from '../internal/url.js'
+import { isCompactJwe } from '../kernel/jwe.js'
 import { decodeJws } from '../kernel/jws.js'
 import type { TokenValidationConfigInit } from '../validation/config.js'
-import { validateProviderJwt } from '../validation/provider-jwt.js'
+import { validationFailure } from '../validation/failure.js'
+import {
+  type DecryptionOptions,
+  decryptProviderJwt,
+  validateProviderJwt,
+} from '../validation/provider-jwt.js'
 
 /** The standard claims (OpenID Connect Core §5.1), wire names; other claims stay `unknown`. */
 export interface UserInfoClaims {
@@ -71,7 +76,7 @@ export type UserInfoResponse =
       readonly claims: UserInfoClaims
       /** The claims as received (the JWT payload for a signed response). */
       readonly raw: Readonly<JsonObject>
-      /** The signed response itself, when the endpoint answered `application/jwt`. */
+      /** The signed (or encrypted) response itself, when the endpoint answered `application/jwt`. */
       readonly jwt?: string
       readonly httpStatus: number
     } & NoFailure)
@@ -82,7 +87,7 @@ export type UserInfoResponse =
     })
 
 /** What `getUserInfo` takes (OpenID Connect Core §5.3): the endpoint, the access token and the checks to apply. */
-export interface UserInfoRequestInit extends NetworkOptions {
+export interface UserInfoRequestInit extends NetworkOptions, DecryptionOptions {
   /** The `userinfo_endpoint`. */
   address?: string | undefined
   /** The access token (sent as `Authorization: Bearer`, or `DPoP` with `dpop`). */
@@ -100,6 +105,13 @@ export interface UserInfoRequestInit extends NetworkOptions {
   expectedSubject?: string | undefined
   /** Accept and verify a signed (`application/jwt`) response; without it one is refused. */
   signedResponse?: UserInfoJwtValidation | undefined
+  /**
+   * The client's private encryption key(s), for a client registered with
+   * `userinfo_encrypted_response_alg` (OpenID Connect Core §5.3.2): the response is then a JWE
+   * around a signed JWT (verified with `signedResponse`) or around the JSON claims. With a
+   * `decryptionKey` set, a response that is not encrypted is refused (`policy`).
+   */
+  decryptionKey?: DecryptionOptions['decryptionKey']
 }
 
 /** A UserInfo request, for readers coming from py-identity-model; a plain object works as well. */
@@ -114,7 +126,7 @@ export class UserInfoRequest {
 }
 
 /** What the process step checks against. */
-export interface UserInfoExpectations {
+export interface UserInfoExpectations extends DecryptionOptions {
   readonly expectedSubject?: string | undefined
   readonly signedResponse?: UserInfoJwtValidation | undefined
 }
@@ -184,9 +196,16 @@ export async function processUserInfoResponse(
   let jwt: string | undefined
   if (contentType === 'application/jwt') {
     jwt = (await response.text()).trim()
-    const verified = await verifySigned(jwt, expectations.signedResponse)
-    if (isFailure(verified)) return verified
-    claims = verified
+    const opened = await openResponse(jwt, expectations)
+    if (isFailure(opened)) return opened
+    claims = opened
+  } else if (expectations.decryptionKey !== undefined) {
+    await response.body?.cancel().catch(() => {})
+    return failure(
+      'policy',
+      'the UserInfo response is not encrypted, but a decryptionKey is configured: the provider should encrypt it (userinfo_encrypted_response_alg)',
+      { httpStatus: 200 },
+    )
   } else {
     const json = await readJsonObject(response, 'the UserInfo response')
     if (isFailure(json)) return json
@@ -231,6 +250,32 @@ async function errorFailure(response: Response): Promise<UserInfoResponse> {
   return { ...base, wwwAuthenticate: header }
 }
 
+/** An `application/jwt` answer: decrypted when it is a JWE, then verified when it is signed. */
+async function openResponse(
+  jwt: string,
+  expectations: UserInfoExpectations,
+): Promise<JsonObject | RequestFailure> {
+  if (!isCompactJwe(jwt)) {
+    if (expectations.decryptionKey !== undefined) {
+      return failure(
+        'policy',
+        'the UserInfo response is not encrypted, but a decryptionKey is configured: the provider should encrypt it (userinfo_encrypted_response_alg)',
+        { httpStatus: 200 },
+      )
+    }
+    return verifySigned(jwt, expectations.signedResponse)
+  }
+  let content: Awaited<ReturnType<typeof decryptProviderJwt>>
+  try {
+    content = await decryptProviderJwt(jwt, expectations, 'UserInfo response', true)
+  } catch (error) {
+    return validationFailure(error, 'the encrypted UserInfo response')
+  }
+  return content.kind === 'json'
+    ? content.json
+    : verifySigned(content.jws, expectations.signedResponse)
+}
+
 async function verifySigned(
   jwt: string,
   validation: UserInfoJwtValidation | undefined,
@@ -269,26 +314,6 @@ async function verifySigned(
       'UserInfo response',
     )
   } catch (error) {
-    if (error instanceof TokenValidationError) {
-      return failure(
-        'invalid_response',
-        `the signed UserInfo response is not valid: ${error.message}`,
-        {
-          httpStatus: 200,
-          cause: error,
-        },
-      )
-    }
-    if (error instanceof ProviderUnavailableError) {
-      const cause = error.cause
-      return failure(isFailure(cause) ? cause.errorType : 'network', error.message, {
-        httpStatus: error.httpStatus,
-        cause: error,
-      })
-    }
-    if (error instanceof ConfigurationError) {
-      return failure('policy', error.message, { cause: error })
-    }
-    throw error
+    return validationFailure(error, 'the signed UserInfo response')
   }
 }

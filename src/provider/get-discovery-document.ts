@@ -54,7 +54,11 @@ export class DiscoveryDocumentRequest {
 /**
  * Fetches and checks the provider's discovery document.
  *
- * The address may be the issuer or the full well-known URL. Required metadata is checked, the
+ * The address may be the issuer or the full well-known URL. For an issuer, the OpenID Connect
+ * document (`/.well-known/openid-configuration`) is tried first; when it is absent (404), the
+ * RFC 8414 document (`/.well-known/oauth-authorization-server`, inserted before the issuer's
+ * path), for the same issuer exactly, where fewer members are required (`issuer`,
+ * `response_types_supported`). Required metadata is checked, the
  * returned `issuer` must equal the requested one exactly, HTTPS is required except on loopback,
  * and unknown members are kept in `raw`. Results are cached per address with a TTL from
  * `Cache-Control: max-age`; concurrent callers share one fetch.
@@ -81,12 +85,20 @@ export async function getDiscoveryDocument(
   const cache = request.cache === undefined ? defaultProviderCache : request.cache
 
   const load = async (background = false): Promise<Loaded<DiscoverySuccess> | RequestFailure> => {
-    const fetched = await fetchDiscoveryDocument(target, request.policy, {
+    const network = {
       fetch: request.fetch,
       timeoutMs: request.timeoutMs,
       signal: cache ? undefined : request.signal,
       background,
-    })
+    }
+    let fetched = await fetchDiscoveryDocument(target, request.policy, network)
+    const absent = isFailure(fetched) ? fetched : fetched.result
+    if (target.fallback !== undefined && !absent.isSuccessful && absent.httpStatus === 404) {
+      // RFC 8414 §3: an OAuth 2.0 server without OpenID Connect publishes only this one. When
+      // it has none either, the answer stays the OpenID document's 404.
+      const oauth = await fetchDiscoveryDocument(target.fallback, request.policy, network)
+      if (!isFailure(oauth) && oauth.response.status === 200) fetched = oauth
+    }
     if (isFailure(fetched)) return fetched
     if (!fetched.result.isSuccessful) return fetched.result
     const ttlMs = (cache || defaultProviderCache).ttlMs(fetched.response.headers)

@@ -218,6 +218,8 @@ function describe(error: TokenValidationError): string {
       return 'The token signing key is unknown'
     case 'key_conversion':
       return 'The signing key cannot be used'
+    case 'decryption':
+      return 'The token cannot be decrypted'
     case 'claim_validation':
       return (
         CLAIM_DESCRIPTIONS[error.claim ?? ''] ??

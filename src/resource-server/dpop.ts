@@ -268,6 +268,7 @@ function describeProofError(
     case 'signature':
       return 'The DPoP proof signature is invalid'
     case 'key_conversion':
+    case 'decryption':
       return 'The DPoP proof key cannot be used'
     case 'key_not_found':
     case 'claim_validation':

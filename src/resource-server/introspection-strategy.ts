@@ -41,6 +41,13 @@ export interface IntrospectionOptions extends ClientCredentials {
    * 10 000 entries, answers reused for at most 60 s and never past the token's `exp`.
    */
   cache?: IntrospectionCache | IntrospectionCacheOptions | false | undefined
+  /**
+   * Ask for signed answers (RFC 9701 JWT introspection responses) and verify them with the
+   * provider's keys from the discovery address: for a client registered with
+   * `introspection_signed_response_alg`. A plain JSON answer is then refused (500: the provider
+   * is not configured as this API expects).
+   */
+  jwtResponse?: boolean | undefined
   /** A custom `fetch` for the introspection and discovery requests. */
   fetch?: typeof fetch | undefined
   /** Per-attempt timeout in milliseconds. */
@@ -101,10 +108,27 @@ export function createIntrospector(
     discoDocAddress: _disco,
     cache: _cache,
     tokenTypeHint: _hint,
+    jwtResponse,
     ...client
   } = options
+  if (jwtResponse && discoDocAddress === undefined) {
+    throw new TypeError(
+      'introspection.jwtResponse needs a discoDocAddress: the provider whose keys sign the answers',
+    )
+  }
   const hint = options.tokenTypeHint === undefined ? 'access_token' : options.tokenTypeHint
-  const request = { ...client, ...(hint === false ? {} : { tokenTypeHint: hint }) }
+  const request = {
+    ...client,
+    ...(hint === false ? {} : { tokenTypeHint: hint }),
+    ...(jwtResponse
+      ? {
+          jwtResponse: true,
+          discoDocAddress,
+          policy: checks.policy,
+          cache: checks.providerCache ?? defaultProviderCache,
+        }
+      : {}),
+  }
   const check = activeTokenCheck(checks)
 
   let endpoint: Promise<string> | undefined =

@@ -1,6 +1,11 @@
 /**
  * The request half shared by every grant: an authenticated form POST to the token endpoint.
  */
+
+import {
+  type AuthorizationDetail,
+  appendAuthorizationDetails,
+} from '../authorization/authorization-details.js'
 import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
@@ -21,13 +26,27 @@ export interface TokenRequestInit extends AuthenticatedRequestInit {
    * calls through `createDpopFetch`).
    */
   dpop?: DpopHandle | undefined
+  /**
+   * Rich Authorization Requests (RFC 9396 §6): the details this token is for, sent as
+   * `authorization_details` (for a refresh or code exchange: a subset of what was granted).
+   * The token response's `authorization_details` says what was granted.
+   */
+  authorizationDetails?: readonly AuthorizationDetail[] | undefined
 }
 
-/** Sends a grant to the token endpoint and processes the answer. */
-export async function requestToken(
+/**
+ * Sends a grant to the token endpoint and processes the answer. Bad `authorizationDetails`
+ * throw at once, like the grants' own parameters.
+ */
+export function requestToken(
   request: TokenRequestInit,
   grant: URLSearchParams,
 ): Promise<TokenResponse> {
+  appendAuthorizationDetails(grant, request.authorizationDetails)
+  return send(request, grant)
+}
+
+async function send(request: TokenRequestInit, grant: URLSearchParams): Promise<TokenResponse> {
   const decorator = optionalDpopDecorator(request.dpop)
   const started = tokenRequestStart()
   const response = await sendAuthenticatedPost(request, grant, decorator)

@@ -1,6 +1,10 @@
 /**
  * The token endpoint's answer (RFC 6749 §5.1, §5.2), shared by every grant.
  */
+import {
+  type AuthorizationDetail,
+  authorizationDetailsProblem,
+} from '../authorization/authorization-details.js'
 import { errorResponseFailure, isFailure, oauthError, readJsonObject } from '../http/json.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 
@@ -15,6 +19,8 @@ export interface TokenSet {
   readonly id_token?: string
   /** RFC 8693 §2.2.1. */
   readonly issued_token_type?: string
+  /** RFC 9396 §7: what the access token is authorized for. */
+  readonly authorization_details?: readonly AuthorizationDetail[]
   readonly [member: string]: unknown
 }
 
@@ -60,6 +66,14 @@ export async function processTokenResponse(response: Response): Promise<TokenRes
       })
     }
     json.expires_in = seconds
+  }
+  if (json.authorization_details !== undefined) {
+    const problem = authorizationDetailsProblem(json.authorization_details)
+    if (problem !== undefined) {
+      return failure('invalid_response', `the token response's authorization_details ${problem}`, {
+        httpStatus: 200,
+      })
+    }
   }
   return { isSuccessful: true, token: json as unknown as TokenSet, httpStatus: 200 }
 }

@@ -3,11 +3,13 @@
  *
  * @see OpenID Connect Core 1.0 §2, §3.1.3.7, §3.1.3.8, §12.2
  */
+import { TokenValidationError } from '../errors.js'
 import { checkedLeeway, checkedNow, claimError as fail } from '../kernel/claims.js'
+import { isCompactJwe } from '../kernel/jwe.js'
 import { type Claims, decodeJws } from '../kernel/jws.js'
 import { checkTyp, OTHER_JWT_TYPES } from '../kernel/typ.js'
 import { DEFAULT_LEEWAY_SECONDS, type TokenValidationConfigInit } from './config.js'
-import { validateProviderJwt } from './provider-jwt.js'
+import { type DecryptionOptions, decryptProviderJwt, validateProviderJwt } from './provider-jwt.js'
 import { leftHalfHash } from './token-hash.js'
 
 /** The claims of a validated ID token (OpenID Connect Core §2); other claims stay `unknown`. */
@@ -34,7 +36,7 @@ export interface IdTokenClaims extends Claims {
  * `audience` is ignored (the audience of an ID token is `clientId`); `verifyIss`, `verifyAud`,
  * `requireExp` and `requireIat` are always on.
  */
-export interface IdTokenValidationConfigInit extends TokenValidationConfigInit {
+export interface IdTokenValidationConfigInit extends TokenValidationConfigInit, DecryptionOptions {
   /** Your client id: the ID token's `aud` must contain it, and `azp`, when present, equal it. */
   clientId: string
   /**
@@ -63,6 +65,14 @@ export interface IdTokenValidationConfigInit extends TokenValidationConfigInit {
    * an HMAC-signed ID token is refused (`unsupported_alg`).
    */
   clientSecret?: string | undefined
+  /**
+   * The client's private encryption key(s), for a client registered with
+   * `id_token_encrypted_response_alg` (OpenID Connect Core §10.2): the ID token is then a JWE
+   * (RSA-OAEP-256, ECDH-ES, ECDH-ES+A128KW/A192KW/A256KW; A*GCM, A*CBC-HS*) around the signed
+   * token, which is validated as usual. With a `decryptionKey` set, an ID token that is not
+   * encrypted is refused (`malformed`): the provider was told to encrypt it.
+   */
+  decryptionKey?: DecryptionOptions['decryptionKey']
 }
 
 /**
@@ -86,6 +96,8 @@ export class IdTokenValidationConfig {
  * `nonce` equals the one sent; `sub` is present; `auth_time` is present and recent enough when
  * `maxAge` (or `requireAuthTime`) is given; `at_hash` and `c_hash`, when present, match the
  * `accessToken` and `code` given. An HMAC-signed ID token is verified with `clientSecret` only.
+ * An encrypted ID token (a JWE, OpenID Connect Core §10.2) is decrypted with `decryptionKey`
+ * first.
  *
  * > **Warning:** always pass the `nonce` of the authorization request: it is what ties the
  * > ID token to this browser's sign-in and stops a stolen ID token being replayed.
@@ -101,7 +113,8 @@ export class IdTokenValidationConfig {
  * console.log(claims.sub, claims.auth_time)
  * ```
  * @see OpenID Connect Core 1.0 §3.1.3.7, §3.1.3.8 (at_hash), §10.1 (HMAC with the client secret)
- * @throws {@link TokenValidationError} (`claim` names the failing claim), as `validateToken`;
+ * @throws {@link TokenValidationError} (`claim` names the failing claim), as `validateToken`,
+ *   and `decryption` for an encrypted ID token that does not decrypt with `decryptionKey`;
  *   {@link ProviderUnavailableError}; {@link ConfigurationError}; `TypeError` for a missing
  *   `clientId`, a missing `nonce` key or a bad `maxAge`.
  */
@@ -125,7 +138,16 @@ export async function validateIdToken(
   if (maxAge !== undefined && !(Number.isFinite(maxAge) && maxAge >= 0)) {
     throw new TypeError('maxAge must be a number of seconds >= 0')
   }
-  const header = decodeJws(idToken).header
+  let jws = idToken
+  if (isCompactJwe(idToken)) {
+    jws = ((await decryptProviderJwt(idToken, config, 'ID token', false)) as { jws: string }).jws
+  } else if (config.decryptionKey !== undefined) {
+    throw new TokenValidationError(
+      'malformed',
+      'the ID token is not encrypted, but a decryptionKey is configured: the provider should encrypt it (id_token_encrypted_response_alg)',
+    )
+  }
+  const header = decodeJws(jws).header
   checkTyp(header, { reject: OTHER_JWT_TYPES }, 'ID token')
 
   const {
@@ -136,10 +158,13 @@ export async function validateIdToken(
     code,
     trustedAudiences,
     clientSecret,
+    decryptionKey: _decryptionKey,
+    decryptionAlgorithms: _decryptionAlgorithms,
+    encryptionAlgorithms: _encryptionAlgorithms,
     ...base
   } = config
   const claims = await validateProviderJwt(
-    idToken,
+    jws,
     header,
     {
       ...base,

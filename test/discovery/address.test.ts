@@ -127,3 +127,48 @@ describe('discovery: caller mistakes', () => {
     expect(fake.calls).toHaveLength(0)
   })
 })
+
+describe('RFC 8414 fallback', () => {
+  it.each([
+    [HOST, `${HOST}/.well-known/oauth-authorization-server`],
+    [`${HOST}/tenant`, `${HOST}/.well-known/oauth-authorization-server/tenant`],
+    [`${HOST}/tenant/`, `${HOST}/.well-known/oauth-authorization-server/tenant`],
+  ])('the issuer %s falls back to %s, for that issuer exactly', (issuer, url) => {
+    const target = resolveDiscoveryTarget(issuer)
+    expect(target.fallback).toEqual({ url, expectedIssuers: [issuer], kind: 'oauth' })
+  })
+
+  it('has no fallback for a well-known URL, and reads an oauth one as RFC 8414', () => {
+    expect(resolveDiscoveryTarget(`${HOST}${WELL_KNOWN}`).fallback).toBeUndefined()
+    const oauth = resolveDiscoveryTarget(`${HOST}/.well-known/oauth-authorization-server/t`)
+    expect(oauth).toEqual({
+      url: `${HOST}/.well-known/oauth-authorization-server/t`,
+      expectedIssuers: [`${HOST}/t`],
+      kind: 'oauth',
+    })
+  })
+
+  it('falls back only on a 404, and then needs only the RFC 8414 members', async () => {
+    const oauthOnly = { issuer: `${HOST}/t`, response_types_supported: ['code'] }
+    const fake = fakeFetch()
+    fake.route(`${HOST}/t${WELL_KNOWN}`, () => new Response('no', { status: 404 }))
+    fake.route(`${HOST}/.well-known/oauth-authorization-server/t`, () => Response.json(oauthOnly))
+    const disco = await getDiscoveryDocument({
+      address: `${HOST}/t`,
+      fetch: fake.fetch,
+      cache: false,
+    })
+    expect(disco).toMatchObject({ isSuccessful: true, issuer: `${HOST}/t` })
+
+    const down = fakeFetch()
+    down.route(`${HOST}/t${WELL_KNOWN}`, () => new Response('no', { status: 503 }))
+    const failed = await getDiscoveryDocument({
+      address: `${HOST}/t`,
+      fetch: down.fetch,
+      cache: false,
+      timeoutMs: 1000,
+    })
+    expect(failed).toMatchObject({ isSuccessful: false, httpStatus: 503 })
+    expect(down.calls.every((call) => call.url.endsWith(WELL_KNOWN))).toBe(true)
+  })
+})

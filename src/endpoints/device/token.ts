@@ -3,19 +3,13 @@
  * polling helper that honours `interval`, `slow_down` and an `AbortSignal`.
  */
 
-import { failure } from '../../http/result.js'
-import { sleep } from '../../internal/sleep.js'
 import { requestToken, type TokenRequestInit } from '../../token/token-request.js'
 import type { TokenResponse } from '../../token/token-response.js'
 import { DEFAULT_DEVICE_POLL_INTERVAL_SECONDS } from './authorization.js'
+import { checkInterval, pollForToken } from './poll.js'
 
 /** RFC 8628 §3.4 grant type. */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
-
-/** RFC 8628 §3.5: `slow_down` adds this many seconds to the interval. */
-const SLOW_DOWN_SECONDS = 5
-/** Consecutive network failures (or timeouts, 5xx) tolerated, each doubling the interval. */
-const MAX_UNREACHABLE_POLLS = 3
 
 /** What `requestDeviceToken` takes (RFC 8628 §3.4), besides the client credentials every token request takes. */
 export interface DeviceTokenRequestInit extends TokenRequestInit {
@@ -100,40 +94,10 @@ export interface PollDeviceTokenInit extends DeviceTokenRequestInit {
  */
 export async function pollDeviceToken(request: PollDeviceTokenInit): Promise<TokenResponse> {
   deviceCodeGrant(request)
-  let interval = request.interval ?? DEFAULT_DEVICE_POLL_INTERVAL_SECONDS
-  if (!(Number.isFinite(interval) && interval >= 0)) {
-    throw new TypeError('interval must be a number of seconds >= 0')
-  }
-  const deadline =
-    request.expiresIn === undefined ? undefined : Date.now() + request.expiresIn * 1000
-  let unreachable = 0
-  for (;;) {
-    await sleep(interval * 1000, request.signal)
-    if (deadline !== undefined && Date.now() >= deadline) {
-      return failure(
-        'timeout',
-        `the device code expired (after ${request.expiresIn} s) before the user finished; start again`,
-      )
-    }
-    const result = await requestDeviceToken(request)
-    if (result.isSuccessful) return result
-    if (result.errorType === 'protocol' && result.error === 'authorization_pending') {
-      unreachable = 0
-      continue
-    }
-    if (result.errorType === 'protocol' && result.error === 'slow_down') {
-      unreachable = 0
-      interval += SLOW_DOWN_SECONDS
-      continue
-    }
-    const serverTrouble =
-      result.errorType === 'network' ||
-      result.errorType === 'timeout' ||
-      (result.errorType === 'http' && (result.httpStatus ?? 0) >= 500)
-    if (serverTrouble && ++unreachable <= MAX_UNREACHABLE_POLLS) {
-      interval = Math.max(interval * 2, 1)
-      continue
-    }
-    return result
-  }
+  return pollForToken(() => requestDeviceToken(request), {
+    interval: checkInterval(request.interval ?? DEFAULT_DEVICE_POLL_INTERVAL_SECONDS),
+    expiresIn: request.expiresIn,
+    signal: request.signal,
+    expiredMessage: `the device code expired (after ${request.expiresIn} s) before the user finished; start again`,
+  })
 }

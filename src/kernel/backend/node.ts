@@ -6,21 +6,32 @@
 import * as nodeCrypto from 'node:crypto'
 import {
   constants,
+  createDecipheriv,
   createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
   createSecretKey,
+  diffieHellman,
+  getCiphers,
   type JsonWebKey as NodeJsonWebKey,
   KeyObject as NodeKeyObject,
   sign as nodeSign,
   verify as nodeVerify,
+  privateDecrypt,
 } from 'node:crypto'
 import { type AlgorithmSpec, algorithmSpec, type HashName, keyFits } from '../algorithms.js'
 import type { CryptoKey, KeyObject, PrivateKeyInput } from '../types.js'
+import {
+  subtleAesCbcDecrypt,
+  subtleAesGcmDecrypt,
+  subtleAesKeyUnwrap,
+  subtleAesSupported,
+} from './subtle-aes.js'
 import type {
   CryptoBackend,
   ImportableJwk,
+  ImportedDecryptionKey,
   ImportedKey,
   SignHandle,
   VerifyHandle,
@@ -153,6 +164,27 @@ function privateKeyObject(key: PrivateKeyInput): NodeKeyObject {
   return createPrivateKey({ key: key as NodeJsonWebKey, format: 'jwk' })
 }
 
+/** The ciphers this `node:crypto` has (Bun and Deno lack some: Web Crypto stands in). */
+let ciphers: ReadonlySet<string> | undefined
+function hasCipher(name: string): boolean {
+  ciphers ??= new Set(getCiphers())
+  return ciphers.has(name)
+}
+
+/** The RFC 3394 §2.2.3.1 default initial value. */
+const KEY_WRAP_IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex')
+
+function aesBits(key: Uint8Array): 128 | 192 | 256 {
+  if (key.length === 16 || key.length === 24 || key.length === 32) {
+    return (key.length * 8) as 128 | 192 | 256
+  }
+  throw new TypeError('an AES key is 16, 24 or 32 bytes')
+}
+
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
 export const backend: CryptoBackend = {
   name: 'node',
 
@@ -248,6 +280,67 @@ export const backend: CryptoBackend = {
         .digest()
     }
     return nodeSign(spec.node.digest, data, handle as NodeKey)
+  },
+
+  async importDecryptKey(key, family): Promise<ImportedDecryptionKey> {
+    const keyObject = privateKeyObject(key)
+    if (keyObject.type !== 'private') throw new TypeError('a private key is needed to decrypt')
+    const { kty, crv, modulusBits } = imported(keyObject, [])
+    if (family === 'RSA-OAEP-256' ? kty !== 'RSA' : kty === 'RSA' || kty === 'oct') {
+      throw new TypeError(`a ${kty} key does not fit ${family}`)
+    }
+    const curve =
+      kty === 'OKP' ? (keyObject.asymmetricKeyType === 'x25519' ? 'X25519' : undefined) : crv
+    return { kty: kty as 'RSA' | 'EC' | 'OKP', crv: curve, modulusBits, handle: keyObject }
+  },
+
+  async rsaOaepDecrypt(handle, data) {
+    return bytes(
+      privateDecrypt(
+        {
+          key: handle as NodeKeyObject,
+          padding: constants.RSA_PKCS1_OAEP_PADDING,
+          oaepHash: 'sha256',
+        },
+        data,
+      ),
+    )
+  },
+
+  async ecdhSharedSecret(handle, publicJwk) {
+    const members: NodeJsonWebKey = { kty: publicJwk.kty }
+    for (const name of ['crv', 'x', 'y'] as const) {
+      if (publicJwk[name] !== undefined) members[name] = publicJwk[name]
+    }
+    const publicKey = createPublicKey({ key: members, format: 'jwk' })
+    return bytes(diffieHellman({ privateKey: handle as NodeKeyObject, publicKey }))
+  },
+
+  async aesSupported(bits, mode) {
+    const name = mode === 'kw' ? `id-aes${bits}-wrap` : `aes-${bits}-${mode}`
+    return hasCipher(name) || subtleAesSupported(bits, mode)
+  },
+
+  async aesKeyUnwrap(kek, wrapped) {
+    if (!hasCipher(`id-aes${aesBits(kek)}-wrap`)) return subtleAesKeyUnwrap(kek, wrapped)
+    const decipher = createDecipheriv(`id-aes${aesBits(kek)}-wrap`, kek, KEY_WRAP_IV)
+    return bytes(Buffer.concat([decipher.update(wrapped), decipher.final()]))
+  },
+
+  async aesGcmDecrypt(key, iv, ciphertext, tag, aad) {
+    if (!hasCipher(`aes-${aesBits(key)}-gcm`)) {
+      return subtleAesGcmDecrypt(key, iv, ciphertext, tag, aad)
+    }
+    const decipher = createDecipheriv(`aes-${aesBits(key)}-gcm`, key, iv, { authTagLength: 16 })
+    decipher.setAAD(aad)
+    decipher.setAuthTag(tag)
+    return bytes(Buffer.concat([decipher.update(ciphertext), decipher.final()]))
+  },
+
+  async aesCbcDecrypt(key, iv, ciphertext) {
+    if (!hasCipher(`aes-${aesBits(key)}-cbc`)) return subtleAesCbcDecrypt(key, iv, ciphertext)
+    const decipher = createDecipheriv(`aes-${aesBits(key)}-cbc`, key, iv)
+    return bytes(Buffer.concat([decipher.update(ciphertext), decipher.final()]))
   },
 
   async exportPublicJwk(key) {

@@ -15,6 +15,21 @@ export type VerifyHandle = unknown
 /** A signing key as a backend holds it, for one algorithm (opaque to the kernel). */
 export type SignHandle = unknown
 
+/** A private key as a backend holds it for JWE key management (opaque to the kernel). */
+export type DecryptHandle = unknown
+
+/** The JWE key-management families a backend implements (RFC 7518 §4.3, §4.6). */
+export type KeyManagementFamily = 'RSA-OAEP-256' | 'ECDH-ES'
+
+/** What the kernel learns about a private key when a backend prepares it for decryption. */
+export interface ImportedDecryptionKey {
+  readonly kty: 'RSA' | 'EC' | 'OKP'
+  readonly crv: string | undefined
+  /** The RSA modulus length in bits. */
+  readonly modulusBits: number | undefined
+  readonly handle: DecryptHandle
+}
+
 /** What the kernel learns about a key when a backend imports it. */
 export interface ImportedKey {
   readonly kty: 'RSA' | 'EC' | 'OKP' | 'oct'
@@ -89,6 +104,39 @@ export interface CryptoBackend {
    */
   importSignKey(key: PrivateKeyInput | Uint8Array, alg: string): Promise<SignHandle>
   sign(alg: string, handle: SignHandle, data: Uint8Array): Promise<Uint8Array>
+
+  /**
+   * Prepares a private key (a private JWK, `KeyObject` or `CryptoKey`) for one JWE
+   * key-management family; rejects when it cannot (a public key, another key type).
+   */
+  importDecryptKey(
+    key: PrivateKeyInput,
+    family: KeyManagementFamily,
+  ): Promise<ImportedDecryptionKey>
+  /** RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 7518 §4.3); rejects when it does not decrypt. */
+  rsaOaepDecrypt(handle: DecryptHandle, data: Uint8Array): Promise<Uint8Array>
+  /**
+   * The ECDH shared secret Z of the private key and a public key on the same curve (the kernel
+   * has checked the curve); rejects for a point that is not on it.
+   */
+  ecdhSharedSecret(handle: DecryptHandle, publicJwk: ImportableJwk): Promise<Uint8Array>
+  /** Whether this runtime can do AES of `bits` in `mode` (Chromium has no 192-bit AES). */
+  aesSupported(bits: 128 | 192 | 256, mode: 'gcm' | 'cbc' | 'kw'): Promise<boolean>
+  /** AES Key Unwrap (RFC 3394) with a 128, 192 or 256-bit key; rejects when the check fails. */
+  aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Promise<Uint8Array>
+  /**
+   * AES-GCM decryption with a 128-bit tag; rejects when the tag does not match (the platform
+   * compares it in constant time).
+   */
+  aesGcmDecrypt(
+    key: Uint8Array,
+    iv: Uint8Array,
+    ciphertext: Uint8Array,
+    tag: Uint8Array,
+    aad: Uint8Array,
+  ): Promise<Uint8Array>
+  /** AES-CBC decryption with PKCS #7 padding; rejects for bad padding. */
+  aesCbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>
 
   /** The public JWK of a private or public `KeyObject` or an extractable `CryptoKey`. */
   exportPublicJwk(key: KeyObject | CryptoKey): Promise<Record<string, unknown>>

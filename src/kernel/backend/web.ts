@@ -7,7 +7,20 @@
 import { type AlgorithmSpec, algorithmSpec, type HashName } from '../algorithms.js'
 import { hmacSha2, sha2 } from '../sha2.js'
 import type { CryptoKey, KeyObject } from '../types.js'
-import type { CryptoBackend, ImportableJwk, ImportedKey, SignHandle } from './types.js'
+import {
+  subtleAesCbcDecrypt,
+  subtleAesGcmDecrypt,
+  subtleAesKeyUnwrap,
+  subtleAesSupported,
+} from './subtle-aes.js'
+import type {
+  CryptoBackend,
+  ImportableJwk,
+  ImportedDecryptionKey,
+  ImportedKey,
+  KeyManagementFamily,
+  SignHandle,
+} from './types.js'
 
 /** The parts of a Web Crypto `CryptoKey` this backend reads. */
 interface WebKey {
@@ -33,6 +46,18 @@ interface Subtle {
   verify(algorithm: object, key: WebKey, signature: Uint8Array, data: Uint8Array): Promise<boolean>
   sign(algorithm: object, key: WebKey, data: Uint8Array): Promise<ArrayBuffer>
   exportKey(format: 'jwk', key: WebKey): Promise<object>
+  exportKey(format: 'raw', key: WebKey): Promise<ArrayBuffer>
+  decrypt(algorithm: object, key: WebKey, data: Uint8Array): Promise<ArrayBuffer>
+  deriveBits(algorithm: object, key: WebKey, length: number): Promise<ArrayBuffer>
+  unwrapKey(
+    format: 'raw',
+    wrapped: Uint8Array,
+    unwrappingKey: WebKey,
+    unwrapAlgorithm: string,
+    unwrappedKeyAlgorithm: object,
+    extractable: boolean,
+    usages: string[],
+  ): Promise<WebKey>
 }
 
 let cachedSubtle: Subtle | undefined
@@ -185,6 +210,72 @@ function keyMatches(key: WebKey, spec: AlgorithmSpec): boolean {
   return true
 }
 
+/** The ECDH shared-secret length in bits, by curve. */
+const ECDH_BITS: Readonly<Record<string, number>> = {
+  'P-256': 256,
+  'P-384': 384,
+  'P-521': 528,
+  X25519: 256,
+}
+
+/** The Web Crypto parameters of a key-agreement key on `crv`. */
+function ecdhParams(crv: string | undefined): object {
+  return crv === 'X25519' ? { name: 'X25519' } : { name: 'ECDH', namedCurve: crv }
+}
+
+/** A prepared decryption key: the `CryptoKey` and the curve it agrees on. */
+interface WebDecryptKey {
+  readonly key: WebKey
+  readonly crv: string | undefined
+}
+
+async function importDecryptKey(
+  input: unknown,
+  family: KeyManagementFamily,
+): Promise<ImportedDecryptionKey> {
+  if (isCryptoKey(input)) {
+    const algorithm = input.algorithm
+    if (input.type !== 'private') throw new TypeError('a private key is needed to decrypt')
+    if (family === 'RSA-OAEP-256') {
+      if (algorithm.name !== 'RSA-OAEP' || algorithm.hash?.name !== 'SHA-256') {
+        throw new TypeError(`the CryptoKey was made for ${algorithm.name}, not RSA-OAEP SHA-256`)
+      }
+      const bits = (algorithm as { modulusLength?: number }).modulusLength
+      return { kty: 'RSA', crv: undefined, modulusBits: bits, handle: input }
+    }
+    if (algorithm.name !== 'ECDH' && algorithm.name !== 'X25519') {
+      throw new TypeError(`the CryptoKey was made for ${algorithm.name}, not ECDH`)
+    }
+    const crv = algorithm.name === 'X25519' ? 'X25519' : algorithm.namedCurve
+    const handle: WebDecryptKey = { key: input, crv }
+    return { kty: crv === 'X25519' ? 'OKP' : 'EC', crv, modulusBits: undefined, handle }
+  }
+  const jwk = input as ImportableJwk & { d?: unknown }
+  if (typeof jwk?.kty !== 'string' || typeof jwk.d !== 'string') {
+    throw new TypeError(
+      'a KeyObject is a Node.js type: on this runtime pass a private JWK or a CryptoKey',
+    )
+  }
+  const members = importable(jwk, privateMembers(input as Record<string, unknown>))
+  if (family === 'RSA-OAEP-256') {
+    if (jwk.kty !== 'RSA') throw new TypeError(`a ${jwk.kty} key does not fit RSA-OAEP-256`)
+    const key = await subtle().importKey(
+      'jwk',
+      members,
+      { name: 'RSA-OAEP', hash: 'SHA-256' },
+      false,
+      ['decrypt'],
+    )
+    return { kty: 'RSA', crv: undefined, modulusBits: rsaBits(jwk.n), handle: key }
+  }
+  if (jwk.kty !== 'EC' && jwk.kty !== 'OKP') {
+    throw new TypeError(`a ${jwk.kty} key does not fit ECDH-ES`)
+  }
+  const key = await subtle().importKey('jwk', members, ecdhParams(jwk.crv), false, ['deriveBits'])
+  const handle: WebDecryptKey = { key, crv: jwk.crv }
+  return { kty: jwk.kty, crv: jwk.crv, modulusBits: undefined, handle }
+}
+
 export const backend: CryptoBackend = {
   name: 'web',
 
@@ -270,6 +361,33 @@ export const backend: CryptoBackend = {
     const signature = await subtle().sign(operationParams(spec, key), key, data)
     return new Uint8Array(signature)
   },
+
+  importDecryptKey: (key, family) => importDecryptKey(key, family),
+
+  async rsaOaepDecrypt(handle, data) {
+    return new Uint8Array(await subtle().decrypt({ name: 'RSA-OAEP' }, handle as WebKey, data))
+  },
+
+  async ecdhSharedSecret(handle, publicJwk) {
+    const { key, crv } = handle as WebDecryptKey
+    const bits = ECDH_BITS[crv ?? '']
+    if (bits === undefined) throw new TypeError('unsupported curve')
+    const publicKey = await subtle().importKey(
+      'jwk',
+      importable(publicJwk),
+      ecdhParams(crv),
+      true,
+      [],
+    )
+    const params =
+      crv === 'X25519' ? { name: 'X25519', public: publicKey } : { name: 'ECDH', public: publicKey }
+    return new Uint8Array(await subtle().deriveBits(params, key, bits))
+  },
+
+  aesSupported: subtleAesSupported,
+  aesKeyUnwrap: subtleAesKeyUnwrap,
+  aesGcmDecrypt: subtleAesGcmDecrypt,
+  aesCbcDecrypt: subtleAesCbcDecrypt,
 
   async exportPublicJwk(input: KeyObject | CryptoKey) {
     const key: unknown = input

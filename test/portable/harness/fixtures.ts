@@ -5,7 +5,7 @@
  * Everything is handed to the suite as one JSON object (suite/context.ts).
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
-import { SignJWT } from 'jose'
+import { CompactEncrypt, SignJWT } from 'jose'
 import { clients, resources, type TestProvider } from '../../../testbed/provider.js'
 import { REDIRECT_URI } from '../../support/sign-in.js'
 import { makeKey, type TestKey, unsigned } from '../../support/tokens.js'
@@ -13,6 +13,7 @@ import { UserAgent } from '../../support/user-agent.js'
 import { STATIC_ALGS } from '../suite/cases/static-keys.js'
 import type {
   CodeFlowFixture,
+  JweFixture,
   Jwk,
   PortableContext,
   RuntimeName,
@@ -31,13 +32,83 @@ const PROVIDER_AUDIENCE = 'my-api'
 export interface SharedFixtures {
   readonly staticKeys: readonly StaticKeyFixture[]
   readonly dpopPrivateJwk: Jwk
+  readonly jwe: JweFixture
 }
 
 export async function makeSharedFixtures(): Promise<SharedFixtures> {
   const staticKeys: StaticKeyFixture[] = []
   for (const alg of STATIC_ALGS) staticKeys.push(await staticFixture(alg))
   const dpop = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  return { staticKeys, dpopPrivateJwk: dpop.privateKey.export({ format: 'jwk' }) as Jwk }
+  return {
+    staticKeys,
+    dpopPrivateJwk: dpop.privateKey.export({ format: 'jwk' }) as Jwk,
+    jwe: await jweFixture(),
+  }
+}
+
+/** The pairs the portable suite decrypts on every runtime. */
+export const JWE_PAIRS: readonly (readonly [string, string])[] = [
+  ['RSA-OAEP-256', 'A128CBC-HS256'],
+  ['RSA-OAEP-256', 'A256GCM'],
+  ['ECDH-ES', 'A128GCM'],
+  ['ECDH-ES', 'A256CBC-HS512'],
+  ['ECDH-ES+A128KW', 'A128GCM'],
+  ['ECDH-ES+A256KW', 'A256GCM'],
+  ['ECDH-ES+A192KW', 'A192CBC-HS384'],
+  ['RSA-OAEP-256', 'A192GCM'],
+]
+
+function withHeader(jwe: string, members: Record<string, unknown>): string {
+  const parts = jwe.split('.')
+  const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString())
+  parts[0] = Buffer.from(JSON.stringify({ ...header, ...members })).toString('base64url')
+  return parts.join('.')
+}
+
+async function jweFixture(): Promise<JweFixture> {
+  const signer = makeKey('RS256', 'sig-1')
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const now = Math.floor(Date.now() / 1000)
+  const nonce = randomBytes(16).toString('base64url')
+  const idToken = await sign(signer, {
+    iss: ISSUER,
+    sub: 'user-1',
+    aud: 'jwe-client',
+    nonce,
+    iat: now,
+    exp: now + 3600,
+  })
+  const encrypt = (alg: string, enc: string, key: unknown, extra: Record<string, unknown> = {}) =>
+    new CompactEncrypt(new TextEncoder().encode(idToken))
+      .setProtectedHeader({ alg, enc, cty: 'JWT', ...extra })
+      .encrypt(key as Parameters<CompactEncrypt['encrypt']>[0])
+  const tokens: Record<string, string> = {}
+  for (const [alg, enc] of JWE_PAIRS) {
+    tokens[`${alg} ${enc}`] = await encrypt(
+      alg,
+      enc,
+      alg === 'RSA-OAEP-256' ? rsa.publicKey : ec.publicKey,
+    )
+  }
+  const good = tokens['RSA-OAEP-256 A256GCM']!.split('.')
+  const tag = Buffer.from(good[4]!, 'base64url')
+  tag[0]! ^= 1
+  good[4] = tag.toString('base64url')
+  return {
+    issuer: ISSUER,
+    clientId: 'jwe-client',
+    nonce,
+    signingKey: signer.publicJwk as Jwk,
+    rsaKey: rsa.privateKey.export({ format: 'jwk' }) as Jwk,
+    ecKey: ec.privateKey.export({ format: 'jwk' }) as Jwk,
+    tokens,
+    tamperedTag: good.join('.'),
+    otherKey: await encrypt('RSA-OAEP-256', 'A128CBC-HS256', other.publicKey),
+    // jose no longer compresses: the header says zip, which must be refused before any crypto.
+    zipped: withHeader(tokens['RSA-OAEP-256 A128CBC-HS256']!, { zip: 'DEF' }),
+  }
 }
 
 /** The context for one runtime: shared fixtures plus a sign-in of its own. */
@@ -62,6 +133,7 @@ export async function makeContext(
     staticKeys: shared.staticKeys,
     codeFlow: await signInForCode(op, `portable-${runtime}`),
     dpopPrivateJwk: shared.dpopPrivateJwk,
+    jwe: shared.jwe,
   }
 }
 

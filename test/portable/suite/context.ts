@@ -87,4 +87,28 @@ export interface PortableContext {
   readonly codeFlow: CodeFlowFixture
   /** An ES256 private JWK (with `d`) for `createDpopProof`. */
   readonly dpopPrivateJwk: Jwk
+  readonly jwe: JweFixture
+}
+
+/**
+ * Encrypted ID tokens (signed, then encrypted, by jose on Node): one per key-management and
+ * content-encryption pair, and the refusals.
+ */
+export interface JweFixture {
+  readonly issuer: string
+  readonly clientId: string
+  readonly nonce: string
+  /** The public JWK the inner JWS verifies with. */
+  readonly signingKey: Jwk
+  /** The client's private decryption keys. */
+  readonly rsaKey: Jwk
+  readonly ecKey: Jwk
+  /** `<alg> <enc>` → the encrypted ID token. */
+  readonly tokens: Readonly<Record<string, string>>
+  /** RSA-OAEP-256 + A256GCM with a bit of the tag flipped. */
+  readonly tamperedTag: string
+  /** RSA-OAEP-256 + A128CBC-HS256 for another RSA key. */
+  readonly otherKey: string
+  /** A compressed (`zip: DEF`) JWE. */
+  readonly zipped: string
 }

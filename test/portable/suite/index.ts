@@ -8,6 +8,7 @@ import { codeFlowCases } from './cases/code-flow.js'
 import { discoveryCases } from './cases/discovery.js'
 import { dpopCases } from './cases/dpop.js'
 import { honoAdapterCases } from './cases/hono.js'
+import { jweCases } from './cases/jwe.js'
 import { clientCredentialsCases, discoveryValidationCases } from './cases/provider-tokens.js'
 import { staticKeyCases } from './cases/static-keys.js'
 import type { PackageCaseArg } from './cases/support.js'
@@ -28,6 +29,7 @@ const packageCases: readonly Case<PackageCaseArg>[] = [
   ...webAdapterCases,
   ...honoAdapterCases,
   ...dpopCases,
+  ...jweCases,
 ]
 checkUnique([...sanityCases, ...packageCases])
 
