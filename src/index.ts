@@ -225,14 +225,6 @@ export {
   type TokenIntrospectionRequestInit,
   type TokenIntrospectionResponse,
 } from './endpoints/introspection.js'
-export {
-  getProtectedResourceMetadata,
-  type ProtectedResourceMetadataDocument,
-  type ProtectedResourceMetadataRequestInit,
-  type ProtectedResourceMetadataResponse,
-  processProtectedResourceMetadataResponse,
-  protectedResourceMetadataUrl,
-} from './endpoints/protected-resource-metadata.js'
 export type {
   ClientRegistrationResponse,
   ClientRegistrationSuccess,
@@ -274,6 +266,14 @@ export {
   type UserInfoRequestInit,
   type UserInfoResponse,
 } from './endpoints/userinfo.js'
+export {
+  getProtectedResourceMetadata,
+  type ProtectedResourceMetadataDocument,
+  type ProtectedResourceMetadataRequestInit,
+  type ProtectedResourceMetadataResponse,
+  processProtectedResourceMetadataResponse,
+  protectedResourceMetadataUrl,
+} from './resource-server/resource-metadata-client.js'
 
 // Token manager, authorized fetch and the stores behind them (Redis: `identity-model/redis`)
 

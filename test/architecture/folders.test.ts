@@ -80,7 +80,8 @@ describe('src/ folder layout', () => {
       kernel: ['internal'],
       http: ['internal'],
       internal: [],
-      cache: ['http', 'internal', 'kernel'],
+      diagnostics: ['http', 'internal', 'kernel'],
+      cache: ['diagnostics', 'http', 'internal', 'kernel'],
       'client-auth': ['http', 'internal', 'kernel'],
       dpop: ['http', 'internal', 'kernel'],
     }

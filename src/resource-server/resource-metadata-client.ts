@@ -9,11 +9,8 @@ import type { NetworkOptions } from '../http/options.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
 import { parseHttpUrl } from '../internal/url.js'
-import type { BearerMethod } from '../resource-server/extract.js'
-import {
-  PROTECTED_RESOURCE_WELL_KNOWN,
-  type ProtectedResourceMetadataInit,
-} from '../resource-server/metadata.js'
+import type { BearerMethod } from './extract.js'
+import { PROTECTED_RESOURCE_WELL_KNOWN, type ProtectedResourceMetadataInit } from './metadata.js'
 
 /** What {@link getProtectedResourceMetadata} takes. */
 export interface ProtectedResourceMetadataRequestInit extends NetworkOptions {
