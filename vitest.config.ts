@@ -12,6 +12,7 @@ export default defineConfig({
     // (the Web Crypto one is tested directly, and on the other runtimes by the portable suite).
     alias: {
       '#crypto-backend': fileURLToPath(new URL('./src/kernel/backend/node.ts', import.meta.url)),
+      '#tls-transport': fileURLToPath(new URL('./src/http/tls/node.ts', import.meta.url)),
     },
   },
   test: {

@@ -10,6 +10,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '#crypto-backend': fileURLToPath(new URL('./src/kernel/backend/node.ts', import.meta.url)),
+      '#tls-transport': fileURLToPath(new URL('./src/http/tls/node.ts', import.meta.url)),
     },
   },
   test: {

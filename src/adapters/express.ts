@@ -94,6 +94,8 @@ export function requireToken(options: RequireTokenOptions): Middleware {
         dpop: req.headers.dpop,
         method: req.method,
         url: () => requestUrl(req),
+        header: (name) => req.headers[name],
+        socket: req.socket,
       })
     }
     authenticate(parts).then((outcome) => {
@@ -192,6 +194,7 @@ export type {
   BearerAuthOptions,
   BearerOutcome,
   DpopAuthOptions,
+  MtlsOptions,
 } from '../resource-server/authenticate.js'
 export type { BearerRefusal } from '../resource-server/challenge.js'
 export type { BearerMethod } from '../resource-server/extract.js'

@@ -6,6 +6,7 @@
  */
 import { ConfigurationError } from '../errors.js'
 import type { BearerAuth } from '../resource-server/authenticate.js'
+import { certificateFromHeader, socketCertificate } from '../resource-server/certificate-binding.js'
 import type { BearerRefusal, Refuser } from '../resource-server/challenge.js'
 import { type BearerRequestParts, queryAccessTokens } from '../resource-server/extract.js'
 
@@ -29,13 +30,17 @@ export interface RequestView {
   readonly method: string | undefined
   /** The URL as the client addressed it (for the DPoP `htu`); called only when DPoP is on. */
   readonly url: () => string | undefined
+  /** A request header by lower-case name (the mTLS proxy header); called only when mTLS is on. */
+  readonly header?: ((name: string) => string | readonly string[] | undefined) | undefined
+  /** The TLS socket (Node.js), for its client certificate; read only when mTLS is on. */
+  readonly socket?: unknown
 }
 
 /** One bearer check's adapter-side state, built once per route. */
 export interface AdapterState {
   readonly readBody: boolean
   readonly readQuery: boolean
-  /** More than the `Authorization` header is needed (body, query or DPoP). */
+  /** More than the `Authorization` header is needed (body, query, DPoP or mTLS). */
   readonly needsParts: boolean
   /** The refusals to leave on the request after a success with `scheme`. */
   refusalsFor(scheme: 'Bearer' | 'DPoP' | undefined): Refusals
@@ -46,7 +51,7 @@ export interface AdapterState {
 }
 
 export function adapterState(auth: BearerAuth): AdapterState {
-  const { methods, refuser, dpopRefuser, dpop, report } = auth
+  const { methods, refuser, dpopRefuser, dpop, mtls, report } = auth
   const bearer: Refusals = { refuser, report }
   const proof: Refusals = { refuser: dpopRefuser ?? refuser, report }
   const readBody = methods.has('body')
@@ -54,7 +59,7 @@ export function adapterState(auth: BearerAuth): AdapterState {
   return {
     readBody,
     readQuery,
-    needsParts: readBody || readQuery || dpop,
+    needsParts: readBody || readQuery || dpop || mtls !== undefined,
     refusalsFor: (scheme) => (scheme === 'DPoP' ? proof : bearer),
     unparsedBody: (fix) =>
       report(refuser.forError(new ConfigurationError(`bearerMethods includes "body" but ${fix}`))),
@@ -63,6 +68,14 @@ export function adapterState(auth: BearerAuth): AdapterState {
       bodyTokens: view.bodyTokens,
       queryTokens: readQuery ? queryAccessTokens(view.target) : undefined,
       ...(dpop ? { dpop: view.dpop, method: view.method, url: view.url() } : {}),
+      ...(mtls === undefined
+        ? {}
+        : {
+            clientCertificate:
+              mtls.header === undefined
+                ? socketCertificate(view.socket)
+                : certificateFromHeader(view.header?.(mtls.header)),
+          }),
     }),
   }
 }

@@ -52,6 +52,11 @@ export function requireToken(
   options: RequireTokenOptions,
 ): (request: Request) => Promise<Claims | Response> {
   const auth = createBearerAuth(options)
+  if (auth.mtls !== undefined && auth.mtls.header === undefined) {
+    throw new TypeError(
+      'a web handler has no TLS socket to read the client certificate from: set mtls: { certificateHeader } (the header your TLS-terminating proxy sets)',
+    )
+  }
   const { authenticate } = auth
   const state = adapterState(auth)
   return async (request) => {
@@ -70,6 +75,7 @@ export function requireToken(
         dpop: request.headers.get('dpop') ?? undefined,
         method: request.method,
         url: () => request.url,
+        header: (name) => request.headers.get(name) ?? undefined,
       })
     }
     const outcome = await authenticate(parts)
@@ -143,6 +149,7 @@ export type {
   BearerAuthOptions,
   BearerOutcome,
   DpopAuthOptions,
+  MtlsOptions,
 } from '../resource-server/authenticate.js'
 export type { BearerRefusal } from '../resource-server/challenge.js'
 export type { BearerMethod } from '../resource-server/extract.js'

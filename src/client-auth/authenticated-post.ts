@@ -9,6 +9,7 @@ import { isFailure } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
 import type { RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
+import { createTlsFetch } from '../http/tls-fetch.js'
 import { parseHttpUrl } from '../internal/url.js'
 import { authenticateClient, type ClientCredentials } from './methods.js'
 
@@ -111,11 +112,27 @@ async function sendPrepared(
       : { ...prepared.headers, dpop: await dpop.proof({ htm: 'POST', htu: prepared.url }) }
   const response = await send(
     { url: prepared.url, method: 'POST', headers, body: prepared.body.toString() },
-    request,
+    networkOptions(request),
   )
   // RFC 9449 §8.2: any answer may carry the nonce to use from now on.
   if (dpop !== undefined && !isFailure(response)) {
     dpop.rememberNonce(prepared.url, response.headers.get('dpop-nonce'))
   }
   return response
+}
+
+/**
+ * The network options of the request: with `tls`, a fetch whose connection presents the client
+ * certificate (RFC 8705). A custom `fetch` cannot be given a certificate, so both is a mistake.
+ *
+ * @throws TypeError for `tls` together with `fetch`.
+ */
+export function networkOptions(request: AuthenticatedRequestInit): AuthenticatedRequestInit {
+  if (request.tls === undefined) return request
+  if (request.fetch !== undefined) {
+    throw new TypeError(
+      'give either tls (the client certificate) or a custom fetch, not both: a custom fetch must present the certificate itself',
+    )
+  }
+  return { ...request, fetch: createTlsFetch(request.tls) }
 }

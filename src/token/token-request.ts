@@ -5,7 +5,14 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
+import { defaultMethod } from '../client-auth/methods.js'
 import type { DpopHandle } from '../dpop/handle.js'
+import {
+  assertCompliant,
+  checkProfile,
+  type SecurityProfile,
+  validateFapiClientConfig,
+} from '../fapi/profile.js'
 import { isFailure } from '../http/json.js'
 import { processTokenResponse, type TokenResponse } from './token-response.js'
 
@@ -19,6 +26,13 @@ export interface TokenRequestInit extends AuthenticatedRequestInit {
    * calls through `createDpopFetch`).
    */
   dpop?: DpopHandle | undefined
+  /**
+   * `'fapi2'`: refuse (with `ConfigurationError`, before anything is sent) a request that does
+   * not meet the FAPI 2.0 Security Profile: client authentication other than `private_key_jwt`,
+   * `tls_client_auth` or `self_signed_tls_client_auth`, or tokens that would not be
+   * sender-constrained (neither `dpop` nor a `tls` client certificate).
+   */
+  profile?: SecurityProfile | undefined
 }
 
 /** Sends a grant to the token endpoint and processes the answer. */
@@ -26,6 +40,17 @@ export async function requestToken(
   request: TokenRequestInit,
   grant: URLSearchParams,
 ): Promise<TokenResponse> {
+  if (checkProfile(request.profile)) {
+    assertCompliant(
+      validateFapiClientConfig({
+        authMethod: defaultMethod(request),
+        useDpop: request.dpop !== undefined,
+        useMtls: request.tls?.cert !== undefined,
+        algorithm: request.clientAssertionAlg,
+      }),
+      'the token request',
+    )
+  }
   const response = await sendAuthenticatedPost(request, grant, checkDpop(request.dpop))
   if (isFailure(response)) return response
   return processTokenResponse(response)

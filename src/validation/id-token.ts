@@ -3,6 +3,7 @@
  *
  * @see OpenID Connect Core 1.0 §2, §3.1.3.7, §3.1.3.8, §12.2
  */
+import { checkProfile, FAPI2_SIGNING_ALGORITHMS, type SecurityProfile } from '../fapi/profile.js'
 import { checkedLeeway, checkedNow, claimError as fail } from '../kernel/claims.js'
 import { type Claims, decodeJws } from '../kernel/jws.js'
 import { checkTyp, OTHER_JWT_TYPES } from '../kernel/typ.js'
@@ -63,6 +64,11 @@ export interface IdTokenValidationConfigInit extends TokenValidationConfigInit {
    * an HMAC-signed ID token is refused (`unsupported_alg`).
    */
   clientSecret?: string | undefined
+  /**
+   * `'fapi2'`: accept only the FAPI 2.0 algorithms (PS256, ES256, EdDSA) unless `algorithms`
+   * narrows them further.
+   */
+  profile?: SecurityProfile | undefined
 }
 
 /**
@@ -136,8 +142,14 @@ export async function validateIdToken(
     code,
     trustedAudiences,
     clientSecret,
+    profile,
     ...base
   } = config
+  if (checkProfile(profile)) {
+    base.algorithms = (base.algorithms ?? FAPI2_SIGNING_ALGORITHMS).filter((alg) =>
+      FAPI2_SIGNING_ALGORITHMS.includes(alg),
+    )
+  }
   const claims = await validateProviderJwt(
     idToken,
     header,
