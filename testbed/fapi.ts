@@ -122,6 +122,15 @@ export async function startFapiProvider(): Promise<FapiProvider> {
       dpopNonceSecret: randomBytes(32),
       cookieKeys: [randomBytes(32).toString('base64url')],
       extraConfig: {
+        clientAuthMethods: [
+          'none',
+          'client_secret_basic',
+          'client_secret_post',
+          'client_secret_jwt',
+          'private_key_jwt',
+          'tls_client_auth',
+          'self_signed_tls_client_auth',
+        ],
         features: {
           mTLS: {
             enabled: true,

@@ -142,12 +142,9 @@ export async function pushAuthorizationRequest(
       request.requestObject,
       fapi ? FAPI2_SIGNING_ALGORITHMS : undefined,
     )
-    // RFC 9126 §3: the request object replaces the parameters; client_id comes with client
-    // authentication.
-    body = new URLSearchParams({ request: signed.jwt })
+    // RFC 9126 §3: the request object replaces the parameters, beside client_id.
+    body = new URLSearchParams({ client_id: clientId, request: signed.jwt })
   }
-  // client_id is set by client authentication (every method sends or implies it).
-  body.delete('client_id')
   // The extra parameters are in `body` (or the request object) already.
   const response = await sendAuthenticatedPost({ ...request, parameters: undefined }, body, dpop)
   if (isFailure(response)) return response
