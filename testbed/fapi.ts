@@ -66,6 +66,8 @@ export interface FapiCertificates {
   readonly selfSigned: CertificatePair
   /** Another CA-issued certificate, registered for nobody. */
   readonly other: CertificatePair
+  /** The provider's server certificate (127.0.0.1); test servers may use it too. */
+  readonly server: CertificatePair
 }
 
 export interface FapiProvider {
@@ -176,7 +178,13 @@ export async function startFapiProvider(): Promise<FapiProvider> {
       discoveryUrl: `${issuer}/.well-known/openid-configuration`,
       mtlsOrigin,
       provider,
-      certificates: { ca: certificates.ca, mtlsClient, selfSigned, other },
+      certificates: {
+        ca: certificates.ca,
+        mtlsClient,
+        selfSigned,
+        other,
+        server: certificates.server,
+      },
       newCertificate: (commonName, selfSignedCert = false) =>
         certificates!.client(commonName, { selfSigned: selfSignedCert }),
       clientKey,
