@@ -15,14 +15,14 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
-import { defaultMethod } from '../client-auth/methods.js'
 import type { DpopHandle } from '../dpop/handle.js'
 import {
   assertCompliant,
   checkProfile,
   FAPI2_SIGNING_ALGORITHMS,
+  fapiClientViolations,
+  fapiResult,
   validateFapiAuthorizationRequest,
-  validateFapiClientConfig,
 } from '../fapi/profile.js'
 import { errorResponseFailure, isFailure, readJsonObject } from '../http/json.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
@@ -198,18 +198,9 @@ export async function processPushedAuthorizationResponse(
 
 /** The FAPI 2.0 checks of a pushed request, before anything is signed or sent. */
 function checkFapi(request: PushedAuthorizationRequestInit): void {
-  const authMethod = defaultMethod(request)
-  assertCompliant(
-    validateFapiClientConfig({
-      authMethod,
-      useDpop: request.dpop !== undefined,
-      useMtls: request.tls?.cert !== undefined,
-      algorithm: request.requestObject?.alg,
-    }),
-    'the client',
-  )
-  assertCompliant(
-    validateFapiAuthorizationRequest({
+  const violations = [
+    ...fapiClientViolations(request),
+    ...validateFapiAuthorizationRequest({
       responseType: request.responseType ?? 'code',
       // The library always sends an S256 challenge.
       codeChallenge: 'S256',
@@ -217,7 +208,7 @@ function checkFapi(request: PushedAuthorizationRequestInit): void {
       redirectUri: request.redirectUri,
       usePar: true,
       algorithm: request.requestObject?.alg,
-    }),
-    'the authorization request',
-  )
+    }).violations,
+  ]
+  assertCompliant(fapiResult(violations), 'the pushed authorization request')
 }

@@ -6,6 +6,7 @@
  * @see FAPI 2.0 Security Profile (final), §5.2.2 (authorization server), §5.3.2 (client),
  *   §5.4 (cryptography)
  */
+import { type ClientCredentials, defaultMethod } from '../client-auth/methods.js'
 import { ConfigurationError } from '../errors.js'
 
 /**
@@ -261,8 +262,49 @@ export function checkProfile(profile: unknown): profile is SecurityProfile {
 export function assertCompliant(check: FapiValidationResult, what: string): void {
   if (check.isCompliant) return
   throw new ConfigurationError(
-    `${what} does not meet the FAPI 2.0 Security Profile: ${check.violations.join('; ')}`,
+    `${what} does not meet the FAPI 2.0 Security Profile: ${[...new Set(check.violations)].join('; ')}`,
   )
+}
+
+/** Violations as a result (for callers that gather several checks). */
+export function fapiResult(violations: string[]): FapiValidationResult {
+  return result(violations)
+}
+
+/**
+ * The FAPI 2.0 checks of a client about to call the provider (PAR, token endpoint): its
+ * authentication method, sender-constrained tokens, its signing algorithm, and, for
+ * `private_key_jwt`, the issuer as the assertion's audience (§5.3.2.1 with RFC 7523 as updated:
+ * the endpoint URL is not accepted).
+ *
+ * @throws ConfigurationError naming every violation.
+ */
+export function assertFapiClient(
+  credentials: ClientCredentials & { readonly dpop?: unknown },
+  what: string,
+): void {
+  assertCompliant(result(fapiClientViolations(credentials)), what)
+}
+
+/** The FAPI 2.0 violations of a client about to call the provider (see {@link assertFapiClient}). */
+export function fapiClientViolations(
+  credentials: ClientCredentials & { readonly dpop?: unknown },
+): string[] {
+  const authMethod = defaultMethod(credentials)
+  const violations = [
+    ...validateFapiClientConfig({
+      authMethod,
+      useDpop: credentials.dpop !== undefined,
+      useMtls: credentials.tls?.cert !== undefined,
+      algorithm: credentials.clientAssertionAlg,
+    }).violations,
+  ]
+  if (authMethod === 'private_key_jwt' && credentials.clientAssertionAudience === undefined) {
+    violations.push(
+      "client assertions must name the provider's issuer as their audience: set clientAssertionAudience to the issuer",
+    )
+  }
+  return violations
 }
 
 /**

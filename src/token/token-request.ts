@@ -5,14 +5,8 @@ import {
   type AuthenticatedRequestInit,
   sendAuthenticatedPost,
 } from '../client-auth/authenticated-post.js'
-import { defaultMethod } from '../client-auth/methods.js'
 import type { DpopHandle } from '../dpop/handle.js'
-import {
-  assertCompliant,
-  checkProfile,
-  type SecurityProfile,
-  validateFapiClientConfig,
-} from '../fapi/profile.js'
+import { assertFapiClient, checkProfile, type SecurityProfile } from '../fapi/profile.js'
 import { isFailure } from '../http/json.js'
 import { processTokenResponse, type TokenResponse } from './token-response.js'
 
@@ -40,17 +34,7 @@ export async function requestToken(
   request: TokenRequestInit,
   grant: URLSearchParams,
 ): Promise<TokenResponse> {
-  if (checkProfile(request.profile)) {
-    assertCompliant(
-      validateFapiClientConfig({
-        authMethod: defaultMethod(request),
-        useDpop: request.dpop !== undefined,
-        useMtls: request.tls?.cert !== undefined,
-        algorithm: request.clientAssertionAlg,
-      }),
-      'the token request',
-    )
-  }
+  if (checkProfile(request.profile)) assertFapiClient(request, 'the token request')
   const response = await sendAuthenticatedPost(request, grant, checkDpop(request.dpop))
   if (isFailure(response)) return response
   return processTokenResponse(response)

@@ -220,17 +220,28 @@ describe("profile: 'fapi2' refuses non-conforming configurations, with the reaso
       requestObject: { key: stack.op.clientKey, alg: 'RS256', audience: stack.disco.issuer },
     })
     await expect(attempt).rejects.toThrow(/public client/)
-    const error = await attempt.catch((e: unknown) => e as Error)
-    expect(error.message).toMatch(/RS256 is not allowed/)
+    await expect(attempt).rejects.toThrow(/RS256 is not allowed/)
     await expect(
       pushAuthorizationRequest({
         ...fapiPar(),
         ...fapiClients.fapiDpop,
         privateKey: stack.op.clientKey,
+        clientAssertionAudience: stack.disco.issuer,
         redirectUri: 'http://127.0.0.1:9/callback',
         dpop: await createDpop(),
       }),
     ).rejects.toThrow(/redirect_uri must be an https URL/)
+  })
+
+  it('private_key_jwt without the issuer as the assertion audience', async () => {
+    await expect(
+      pushAuthorizationRequest({
+        ...fapiPar(),
+        ...fapiClients.fapiDpop,
+        privateKey: stack.op.clientKey,
+        dpop: await createDpop(),
+      }),
+    ).rejects.toThrow(/clientAssertionAudience/)
   })
 
   it('the front-channel request without PAR, and a client_secret token request', async () => {

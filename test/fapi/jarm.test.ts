@@ -116,8 +116,8 @@ describe('processJarmResponse with real responses', () => {
 })
 
 describe('processJarmResponse refuses what the provider did not sign for this client', () => {
-  it('a tampered response JWT (one payload character changed): policy', async () => {
-    const [header, payload, signature] = real.jwt.split('.') as [string, string, string]
+  it('a tampered response JWT (its code changed, signature kept): policy', async () => {
+    const [header, , signature] = real.jwt.split('.') as [string, string, string]
     const claims = decodeJwt(real.jwt)
     const forged = Buffer.from(JSON.stringify({ ...claims, code: `${String(claims.code)}x` }))
     const tampered = `${header}.${forged.toString('base64url')}.${signature}`
