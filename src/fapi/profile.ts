@@ -291,12 +291,15 @@ export function fapiClientViolations(
   credentials: ClientCredentials & { readonly dpop?: unknown },
 ): string[] {
   const authMethod = defaultMethod(credentials)
+  const algorithm =
+    credentials.clientAssertionAlg ??
+    (authMethod === 'private_key_jwt' ? signingAlgorithmOf(credentials.privateKey) : undefined)
   const violations = [
     ...validateFapiClientConfig({
       authMethod,
       useDpop: credentials.dpop !== undefined,
       useMtls: credentials.tls?.cert !== undefined,
-      algorithm: credentials.clientAssertionAlg,
+      algorithm,
     }).violations,
   ]
   if (authMethod === 'private_key_jwt' && credentials.clientAssertionAudience === undefined) {
@@ -317,4 +320,51 @@ export function assertFapiFrontChannel(profile: unknown, what: string): void {
   throw new ConfigurationError(
     `${what} cannot meet the FAPI 2.0 Security Profile: it requires pushed authorization requests (RFC 9126); use pushAuthorizationRequest`,
   )
+}
+
+const CURVE_ALGORITHMS: Readonly<Record<string, string>> = {
+  'P-256': 'ES256',
+  prime256v1: 'ES256',
+  'P-384': 'ES384',
+  secp384r1: 'ES384',
+  'P-521': 'ES512',
+  secp521r1: 'ES512',
+  Ed25519: 'EdDSA',
+}
+
+/**
+ * The algorithm a client assertion would be signed with when none is set (what the key implies,
+ * as the kernel picks it), so the profile can refuse an RSA key that would sign RS256.
+ */
+function signingAlgorithmOf(key: unknown): string | undefined {
+  if (key === null || typeof key !== 'object') return undefined
+  const k = key as {
+    alg?: unknown
+    kty?: unknown
+    crv?: unknown
+    asymmetricKeyType?: unknown
+    asymmetricKeyDetails?: { namedCurve?: unknown }
+    algorithm?: { name?: unknown; namedCurve?: unknown }
+  }
+  if (typeof k.alg === 'string') return k.alg
+  if (k.kty === 'RSA') return 'RS256'
+  if (typeof k.crv === 'string') return CURVE_ALGORITHMS[k.crv]
+  switch (k.asymmetricKeyType ?? k.algorithm?.name) {
+    case 'rsa':
+    case 'RSASSA-PKCS1-v1_5':
+      return 'RS256'
+    case 'rsa-pss':
+    case 'RSA-PSS':
+      return 'PS256'
+    case 'ed25519':
+    case 'Ed25519':
+      return 'EdDSA'
+    case 'ec':
+    case 'ECDSA': {
+      const curve = k.asymmetricKeyDetails?.namedCurve ?? k.algorithm?.namedCurve
+      return typeof curve === 'string' ? CURVE_ALGORITHMS[curve] : undefined
+    }
+    default:
+      return undefined
+  }
 }

@@ -21,6 +21,7 @@ import {
   validateIdToken,
 } from '../../src/index.js'
 import { FAPI_REDIRECT_URI, fapiClients } from '../../testbed/fapi.js'
+import { clientKeys } from '../../testbed/keys.js'
 import { type FapiStack, loginThrough, startFapiStack } from './support.js'
 
 let stack: FapiStack
@@ -231,6 +232,22 @@ describe("profile: 'fapi2' refuses non-conforming configurations, with the reaso
         dpop: await createDpop(),
       }),
     ).rejects.toThrow(/redirect_uri must be an https URL/)
+  })
+
+  it('private_key_jwt with a key that would sign RS256', async () => {
+    const rsaKey = clientKeys['jwt-client'].find((key) => key.alg === 'RS256')!
+    await expect(
+      requestAuthorizationCodeToken({
+        address: stack.disco.tokenEndpoint,
+        ...fapiClients.fapiDpop,
+        privateKey: rsaKey,
+        clientAssertionAudience: stack.disco.issuer,
+        code: 'x',
+        redirectUri: FAPI_REDIRECT_URI,
+        dpop: await createDpop(),
+        profile: 'fapi2',
+      }),
+    ).rejects.toThrow(/algorithm RS256 is not allowed/)
   })
 
   it('private_key_jwt without the issuer as the assertion audience', async () => {
