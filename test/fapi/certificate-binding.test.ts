@@ -3,6 +3,7 @@
  * fixtures: a DER certificate made once with node:crypto's X509 parser from the testbed CA.
  */
 import { describe, expect, it } from 'vitest'
+import type { Claims } from '../../src/index.js'
 import {
   certificateFromHeader,
   certificateThumbprint,
@@ -51,7 +52,7 @@ describe('checkCertificateBinding', () => {
   })
 
   it('refuses it with mtls off, no certificate, another one, or a malformed cnf', () => {
-    const cases: Array<[object, Uint8Array | string | undefined, typeof on]> = [
+    const cases: Array<[Claims, Uint8Array | string | undefined, typeof on]> = [
       [bound, der, undefined],
       [bound, undefined, on],
       [bound, new Uint8Array([1, 2, 3]), on],
