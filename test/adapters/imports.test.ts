@@ -13,7 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
  * @param backend which crypto backend `#crypto-backend` stands for: Node's (what Node picks)
- *   or Web Crypto's (what Workers, Edge runtimes and browsers pick).
+ *   or Web Crypto's (what Workers, Edge runtimes and browsers pick); `#tls-transport` follows.
  */
 function runtimeImports(
   entry: string,
@@ -44,6 +44,9 @@ function runtimeImports(
         visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
       else if (specifier === '#crypto-backend')
         visit(resolve(root, `src/kernel/backend/${backend}.ts`))
+      // The TLS transport follows the same conditions: node:https on Node, none elsewhere.
+      else if (specifier === '#tls-transport')
+        visit(resolve(root, `src/http/tls/${backend === 'node' ? 'node' : 'unsupported'}.ts`))
       else packages.add(specifier)
     }
   }
