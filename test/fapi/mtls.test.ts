@@ -20,7 +20,10 @@ import {
   ConfigurationError,
   certificateThumbprint,
   createTlsFetch,
+  MemoryStore,
   requestClientCredentialsToken,
+  TokenManager,
+  TokenUnavailableError,
 } from '../../src/index.js'
 import { fapiClients } from '../../testbed/fapi.js'
 import { resources } from '../../testbed/provider.js'
@@ -151,6 +154,31 @@ describe('tls_client_auth and certificate-bound tokens at the provider', () => {
       tls: { cert: other.cert, key: other.key, ca },
     })
     expect(otherCert).toMatchObject({ isSuccessful: false, error: 'invalid_client' })
+  })
+})
+
+describe('TokenManager with a client certificate', () => {
+  it('never hands a manager with another certificate the token cached for the real one', async () => {
+    const store = new MemoryStore()
+    const { other, ca } = stack.op.certificates
+    const request = {
+      address: stack.mtls.token,
+      ...fapiClients.tlsClient,
+      clientAuthentication: 'tls_client_auth' as const,
+      scope: 'api:read',
+      resource: resources.api,
+    }
+    const real = new TokenManager({ request: { ...request, tls: stack.tls }, store })
+    const wrong = new TokenManager({
+      request: { ...request, tls: { cert: other.cert, key: other.key, ca } },
+      store,
+    })
+    expect(wrong.cacheKey).not.toBe(real.cacheKey)
+    const token = await real.getAccessToken()
+    expect(decodeJwt(token).cnf).toEqual({
+      'x5t#S256': stack.op.certificates.mtlsClient.thumbprint,
+    })
+    await expect(wrong.getAccessToken()).rejects.toThrow(TokenUnavailableError)
   })
 })
 
