@@ -31,6 +31,7 @@ const STARTS_A_PROVIDER = [
   'test/adapters/web.test.ts',
   'test/cli/cli.test.ts',
   'test/endpoints/userinfo.test.ts',
+  'test/fapi/**/*.test.ts',
   'test/faults/http-faults.test.ts',
   'test/token-manager/renewal-promise.test.ts',
   'test/token-manager/user-token-provider.test.ts',
@@ -52,7 +53,14 @@ const ELSEWHERE = ['test/e2e/**', 'test/portable/**', 'test/package/**', 'node_m
  */
 /** Each tier runs the sources on Node with the backend the package's `imports` map picks there. */
 const diagnostics = fileURLToPath(new URL('./src/diagnostics/backend/node.ts', import.meta.url))
-const onNode = { alias: { '#crypto-backend': backend('node'), '#diagnostics': diagnostics } }
+const tlsTransport = fileURLToPath(new URL('./src/http/tls/node.ts', import.meta.url))
+const onNode = {
+  alias: {
+    '#crypto-backend': backend('node'),
+    '#diagnostics': diagnostics,
+    '#tls-transport': tlsTransport,
+  },
+}
 
 export default defineConfig({
   test: {
@@ -102,7 +110,13 @@ export default defineConfig({
       {
         extends: true,
         // The Web Crypto backend (Workers, Vercel Edge, browsers), on Node's crypto.subtle.
-        resolve: { alias: { '#crypto-backend': backend('web'), '#diagnostics': diagnostics } },
+        resolve: {
+          alias: {
+            '#crypto-backend': backend('web'),
+            '#diagnostics': diagnostics,
+            '#tls-transport': tlsTransport,
+          },
+        },
         test: {
           name: 'web-backend',
           include: KERNEL_TESTS,

@@ -11,6 +11,7 @@ export default defineConfig({
     alias: {
       '#crypto-backend': fileURLToPath(new URL('./src/kernel/backend/node.ts', import.meta.url)),
       '#diagnostics': fileURLToPath(new URL('./src/diagnostics/backend/node.ts', import.meta.url)),
+      '#tls-transport': fileURLToPath(new URL('./src/http/tls/node.ts', import.meta.url)),
     },
   },
   test: {

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const { entries, cryptoBackend, diagnostics } = JSON.parse(
+const { entries, cryptoBackend, diagnostics, tlsTransport } = JSON.parse(
   readFileSync(resolve(root, 'scripts/entries.json'), 'utf8'),
 )
 
@@ -70,6 +70,12 @@ export function generate() {
       'identity-model-source': `./${diagnostics.types}`,
       import: backend('esm', diagnostics),
       require: backend('cjs', diagnostics),
+    },
+    // The client certificate transport (node:https) on Node, Bun and Deno; a clear error elsewhere.
+    '#tls-transport': {
+      'identity-model-source': `./${tlsTransport.types}`,
+      import: backend('esm', tlsTransport),
+      require: backend('cjs', tlsTransport),
     },
   }
   return {

@@ -389,3 +389,40 @@ export {
   type ProtectedResourceMetadataInit,
   protectedResourceMetadata,
 } from './resource-server/metadata.js'
+
+// High-security profiles: PAR (RFC 9126), signed request objects (RFC 9101), JARM, mutual TLS
+// (RFC 8705: client authentication, certificate-bound tokens), the FAPI 2.0 Security Profile
+
+export { type JarmResponseOptions, processJarmResponse } from './authorization/jarm.js'
+export type { RequestObjectOptions } from './authorization/request-object.js'
+export {
+  createSignedAuthorizationRequest,
+  type SignedAuthorizationRequestInit,
+} from './authorization/signed-authorization-request.js'
+export {
+  PushedAuthorizationRequest,
+  type PushedAuthorizationRequestInit,
+  type PushedAuthorizationResponse,
+  type PushedAuthorizationSuccess,
+  processPushedAuthorizationResponse,
+  pushAuthorizationRequest,
+} from './endpoints/par.js'
+export {
+  FAPI2_CLIENT_AUTH_METHODS,
+  FAPI2_SIGNING_ALGORITHMS,
+  type FapiAuthorizationRequestInput,
+  type FapiClientConfigInput,
+  type FapiDiscoveryInput,
+  type FapiValidationResult,
+  type SecurityProfile,
+  validateFapiAuthorizationRequest,
+  validateFapiClientConfig,
+  validateFapiDiscovery,
+} from './fapi/profile.js'
+export { createTlsFetch } from './http/tls-fetch.js'
+export type { TlsClientOptions } from './http/tls-options.js'
+export {
+  type ClientCertificate,
+  certificateThumbprint,
+  type MtlsOptions,
+} from './resource-server/certificate-binding.js'

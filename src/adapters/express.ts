@@ -90,6 +90,8 @@ export function requireToken(options: RequireTokenOptions): Middleware {
         dpop: req.headers.dpop,
         method: req.method,
         url: () => requestUrl(req),
+        header: (name) => req.headers[name],
+        socket: req.socket,
       })
     }
     authenticate(parts).then((outcome) => {
@@ -185,6 +187,7 @@ export type {
   BearerOutcome,
   BearerSuccess,
   DpopAuthOptions,
+  MtlsOptions,
 } from '../resource-server/authenticate.js'
 export type { BearerRefusal } from '../resource-server/challenge.js'
 export type { BearerMethod } from '../resource-server/extract.js'

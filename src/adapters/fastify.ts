@@ -112,6 +112,8 @@ export function requireToken(options: RequireTokenOptions): BearerPreHandler {
         // Fastify's protocol and host honour trustProxy; host includes the port.
         url: () =>
           request.host ? `${request.protocol}://${request.host}${request.url}` : request.url,
+        header: (name) => request.headers[name],
+        socket: request.raw.socket,
       })
     }
     const outcome = await authenticate(parts)
@@ -255,6 +257,7 @@ export type {
   BearerOutcome,
   BearerSuccess,
   DpopAuthOptions,
+  MtlsOptions,
 } from '../resource-server/authenticate.js'
 export type { BearerRefusal } from '../resource-server/challenge.js'
 export type { BearerMethod } from '../resource-server/extract.js'

@@ -12,6 +12,7 @@ import {
   type BearerSuccess,
   createBearerAuth,
 } from '../resource-server/authenticate.js'
+import { certificateFromHeader, socketCertificate } from '../resource-server/certificate-binding.js'
 import type { BearerRefusal } from '../resource-server/challenge.js'
 import {
   type BearerRequestParts,
@@ -32,31 +33,43 @@ export interface RequestView {
   readonly method: string | undefined
   /** The URL as the client addressed it (for the DPoP `htu`); called only when DPoP is on. */
   readonly url: () => string | undefined
+  /** A request header by lower-case name (the mTLS proxy header); called only when mTLS is on. */
+  readonly header?: ((name: string) => string | readonly string[] | undefined) | undefined
+  /** The TLS socket (Node.js), for its client certificate; read only when mTLS is on. */
+  readonly socket?: unknown
 }
 
 /** One bearer check's adapter-side state, built once per route. */
 export interface AdapterState {
   readonly readBody: boolean
   readonly readQuery: boolean
-  /** More than the `Authorization` header is needed (body, query or DPoP). */
+  /** More than the `Authorization` header is needed (body, query, DPoP or mTLS). */
   readonly needsParts: boolean
   /** The parts of a request from what the adapter read. */
   parts(view: RequestView): BearerRequestParts
 }
 
 export function adapterState(auth: BearerAuth): AdapterState {
-  const { methods, dpop } = auth
+  const { methods, dpop, mtls } = auth
   const readBody = methods.has('body')
   const readQuery = methods.has('query')
   return {
     readBody,
     readQuery,
-    needsParts: readBody || readQuery || dpop,
+    needsParts: readBody || readQuery || dpop || mtls !== undefined,
     parts: (view) => ({
       authorization: view.authorization,
       bodyTokens: view.bodyTokens,
       queryTokens: readQuery ? queryAccessTokens(view.target) : undefined,
       ...(dpop ? { dpop: view.dpop, method: view.method, url: view.url() } : {}),
+      ...(mtls === undefined
+        ? {}
+        : {
+            clientCertificate:
+              mtls.header === undefined
+                ? socketCertificate(view.socket)
+                : certificateFromHeader(view.header?.(mtls.header)),
+          }),
     }),
   }
 }
@@ -150,6 +163,11 @@ export function createRequestAuthenticator(
   options: BearerAuthOptions,
 ): (request: Request) => Promise<BearerOutcome> {
   const auth = createBearerAuth(options)
+  if (auth.mtls !== undefined && auth.mtls.header === undefined) {
+    throw new TypeError(
+      'a web handler has no TLS socket to read the client certificate from: set mtls: { certificateHeader } (the header your TLS-terminating proxy sets)',
+    )
+  }
   const { authenticate, maxBodyBytes } = auth
   const state = adapterState(auth)
   return async (request) => {
@@ -174,6 +192,7 @@ export function createRequestAuthenticator(
         dpop: request.headers.get('dpop') ?? undefined,
         method: request.method,
         url: () => request.url,
+        header: (name) => request.headers.get(name) ?? undefined,
       })
     }
     const outcome = await authenticate(parts)

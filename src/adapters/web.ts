@@ -144,6 +144,7 @@ export type {
   BearerOutcome,
   BearerSuccess,
   DpopAuthOptions,
+  MtlsOptions,
 } from '../resource-server/authenticate.js'
 export type { BearerRefusal } from '../resource-server/challenge.js'
 export type { BearerMethod } from '../resource-server/extract.js'

@@ -5,6 +5,7 @@
  * @see RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1
  */
 import { appendParameters, type ExtraParameters } from '../client-auth/authenticated-post.js'
+import { assertFapiFrontChannel, type SecurityProfile } from '../fapi/profile.js'
 import { parseHttpUrl } from '../internal/url.js'
 import { randomValue } from '../kernel/random.js'
 import { type AuthorizationDetail, appendAuthorizationDetails } from './authorization-details.js'
@@ -52,6 +53,12 @@ export interface AuthorizationRequestInit {
   authorizationDetails?: readonly AuthorizationDetail[] | undefined
   /** Any other parameters, sent as given (arrays repeated, `undefined` left out). */
   parameters?: ExtraParameters | undefined
+  /**
+   * A security profile to enforce: `'fapi2'` (FAPI 2.0 Security Profile). FAPI 2.0 requires
+   * pushed authorization requests, so `createAuthorizationRequest` refuses it
+   * (`ConfigurationError`): use `pushAuthorizationRequest`.
+   */
+  profile?: SecurityProfile | undefined
 }
 
 /** What {@link createAuthorizationRequest} returns: the URL, and what to keep until the callback. */
@@ -69,7 +76,7 @@ export interface AuthorizationRequest {
 }
 
 /** Parameters this function sets itself; passing them in `parameters` is a mistake. */
-const OWN_PARAMETERS = [
+export const OWN_PARAMETERS = [
   'response_type',
   'client_id',
   'redirect_uri',
@@ -129,7 +136,40 @@ export function createAuthorizationRequest(init: AuthorizationRequestInit): Auth
   if (init === null || typeof init !== 'object') {
     throw new TypeError('createAuthorizationRequest needs an options object')
   }
+  if ((init as { requestObject?: unknown }).requestObject !== undefined) {
+    throw new TypeError(
+      'createAuthorizationRequest is synchronous and signing is not (Web Crypto): use createSignedAuthorizationRequest or pushAuthorizationRequest for a request object',
+    )
+  }
+  assertFapiFrontChannel(init.profile, 'createAuthorizationRequest')
   const url = parseHttpUrl(init.authorizationEndpoint, 'authorizationEndpoint')
+  const built = buildAuthorizationParameters(init)
+  // The endpoint's own query is kept, except where the request sets a parameter itself.
+  for (const name of new Set(built.parameters.keys())) url.searchParams.delete(name)
+  for (const [name, value] of built.parameters) url.searchParams.append(name, value)
+  const { state, nonce, codeVerifier, codeChallenge } = built
+  return { url: url.href, state, nonce, codeVerifier, codeChallenge }
+}
+
+/** The parameters of an authorization request, and the values to keep until the callback. */
+export interface AuthorizationParameters {
+  readonly parameters: URLSearchParams
+  readonly state: string
+  readonly nonce: string
+  readonly codeVerifier: string
+  readonly codeChallenge: string
+}
+
+/**
+ * Builds the parameters every form of the request sends (in the URL, in a request object, to
+ * the PAR endpoint), with fresh `state`, `nonce` and PKCE S256 values unless given.
+ *
+ * @throws TypeError for a missing client id or redirect URI, a bad code verifier or `maxAge`, or
+ *   a `parameters` entry that one of the named options sets.
+ */
+export function buildAuthorizationParameters(
+  init: Omit<AuthorizationRequestInit, 'authorizationEndpoint'>,
+): AuthorizationParameters {
   const clientId = requireString(init.clientId, 'clientId')
   const redirectUri = requireString(init.redirectUri, 'redirectUri')
   if (!URL.canParse(redirectUri)) throw new TypeError('redirectUri must be an absolute URI')
@@ -148,7 +188,7 @@ export function createAuthorizationRequest(init: AuthorizationRequestInit): Auth
   const codeVerifier = init.codeVerifier ?? createCodeVerifier()
   const codeChallenge = createCodeChallenge(codeVerifier)
 
-  const query = url.searchParams
+  const query = new URLSearchParams()
   const set = (name: string, value: string | undefined): void => {
     if (value !== undefined) query.set(name, value)
   }
@@ -174,5 +214,5 @@ export function createAuthorizationRequest(init: AuthorizationRequestInit): Auth
   appendAuthorizationDetails(query, init.authorizationDetails)
   appendParameters(query, init.parameters)
 
-  return { url: url.href, state, nonce, codeVerifier, codeChallenge }
+  return { parameters: query, state, nonce, codeVerifier, codeChallenge }
 }

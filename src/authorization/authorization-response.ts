@@ -4,6 +4,7 @@
  *
  * @see RFC 6749 §4.1.2, RFC 9207, OAuth 2.0 Form Post Response Mode
  */
+import { checkProfile, type SecurityProfile } from '../fapi/profile.js'
 import { failure, type NoFailure, type RequestFailure } from '../http/result.js'
 
 /**
@@ -41,6 +42,11 @@ export interface AuthorizationResponseOptions {
    * the query when it has parameters, else the fragment. A `form_post` body is passed as such.
    */
   responseMode?: 'query' | 'fragment' | undefined
+  /**
+   * `'fapi2'`: the FAPI 2.0 Security Profile, which requires `iss` in every authorization
+   * response (RFC 9207): `requireIssuer` is then always on, whatever discovery says.
+   */
+  profile?: SecurityProfile | undefined
 }
 
 /** A successful authorization response. */
@@ -99,7 +105,9 @@ export function parseAuthorizationResponse(
   }
   const expectedIssuer = options.expectedIssuer ?? options.discovery?.issuer
   const requireIssuer =
-    options.requireIssuer ?? options.discovery?.authorizationResponseIssParameterSupported === true
+    checkProfile(options.profile) ||
+    (options.requireIssuer ??
+      options.discovery?.authorizationResponseIssParameterSupported === true)
   if (requireIssuer && expectedIssuer === undefined) {
     throw new TypeError('requireIssuer needs expectedIssuer (or discovery)')
   }
@@ -178,7 +186,7 @@ export function parseAuthorizationResponse(
  * The name/value pairs of the response, duplicates kept so they can be refused; the name of the
  * first field that is not a string (or a list of strings) in a parsed form body.
  */
-function responseEntries(
+export function responseEntries(
   input: AuthorizationResponseInput,
   mode: 'query' | 'fragment' | undefined,
 ): Array<[string, string]> | string {

@@ -8,6 +8,7 @@ import { isFailure } from '../http/json.js'
 import type { NetworkOptions } from '../http/options.js'
 import type { RequestFailure } from '../http/result.js'
 import { send } from '../http/send.js'
+import { createTlsFetch } from '../http/tls-fetch.js'
 import { parseHttpUrl } from '../internal/url.js'
 import { authenticateClient, type ClientCredentials } from './methods.js'
 
@@ -122,6 +123,22 @@ async function sendPrepared(
       : { ...prepared.headers, ...(await decorator.headers({ htm: 'POST', htu: prepared.url })) }
   return send(
     { url: prepared.url, method: 'POST', headers, body: prepared.body.toString() },
-    request,
+    networkOptions(request),
   )
+}
+
+/**
+ * The network options of the request: with `tls`, a fetch whose connection presents the client
+ * certificate (RFC 8705). A custom `fetch` cannot be given a certificate, so both is a mistake.
+ *
+ * @throws TypeError for `tls` together with `fetch`.
+ */
+export function networkOptions(request: AuthenticatedRequestInit): AuthenticatedRequestInit {
+  if (request.tls === undefined) return request
+  if (request.fetch !== undefined) {
+    throw new TypeError(
+      'give either tls (the client certificate) or a custom fetch, not both: a custom fetch must present the certificate itself',
+    )
+  }
+  return { ...request, fetch: createTlsFetch(request.tls) }
 }

@@ -2,8 +2,9 @@
  * Client authentication at the token endpoint (and at introspection, revocation, PAR), one
  * strategy per method.
  *
- * @see RFC 6749 §2.3, OpenID Connect Core §9, RFC 7523 §2.2 and §3
+ * @see RFC 6749 §2.3, OpenID Connect Core §9, RFC 7523 §2.2 and §3, RFC 8705 §2
  */
+import type { TlsClientOptions } from '../http/tls-options.js'
 import { encodeBase64 } from '../kernel/encoding.js'
 import type { PrivateKeyInput } from '../kernel/types.js'
 import { hmacAssertion, JWT_BEARER_ASSERTION_TYPE, privateKeyAssertion } from './assertion.js'
@@ -14,6 +15,8 @@ export type ClientAuthenticationMethod =
   | 'client_secret_post'
   | 'client_secret_jwt'
   | 'private_key_jwt'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth'
   | 'none'
 
 /** The client's credentials, as every token-endpoint request takes them. */
@@ -54,6 +57,16 @@ export interface ClientCredentials {
    * the issuer identifier for providers that want that (Auth0; the RFC 7523 update).
    */
   clientAssertionAudience?: string | readonly string[] | undefined
+  /**
+   * A TLS client certificate (PEM `cert` and `key`) presented on the connection, and the CAs to
+   * trust for the server (`ca`). Required by `tls_client_auth` (a certificate the provider's CA
+   * issued) and `self_signed_tls_client_auth` (a certificate registered in the client's JWKS),
+   * RFC 8705 §2; with any other method, it binds the tokens to the certificate when the provider
+   * issues certificate-bound tokens (§3). Send such requests to the provider's
+   * `mtlsEndpointAliases` when it has them. Node.js (and Bun, Deno) only: elsewhere it is a
+   * `ConfigurationError`. Not combinable with a custom `fetch`.
+   */
+  tls?: TlsClientOptions | undefined
 }
 
 /** What a strategy may add to the outgoing request. */
@@ -136,9 +149,25 @@ export const CLIENT_AUTH_STRATEGIES: Readonly<
     )
     sendAssertion(request, credentials.clientId, jwt)
   },
+  tls_client_auth(credentials, request) {
+    requireCertificate(credentials, 'tls_client_auth')
+    // RFC 8705 §2: the certificate authenticates; client_id says who claims it.
+    request.body.set('client_id', credentials.clientId)
+  },
+  self_signed_tls_client_auth(credentials, request) {
+    requireCertificate(credentials, 'self_signed_tls_client_auth')
+    request.body.set('client_id', credentials.clientId)
+  },
   none(credentials, request) {
     request.body.set('client_id', credentials.clientId)
   },
+}
+
+function requireCertificate(credentials: ClientCredentials, method: string): void {
+  const tls = credentials.tls
+  if (tls === undefined || tls === null || tls.cert === undefined || tls.key === undefined) {
+    throw new TypeError(`${method} needs tls: { cert, key } (the client certificate, PEM)`)
+  }
 }
 
 /** The method to use (a name, or the caller's own function); a default when the caller did not say. */

@@ -13,6 +13,12 @@ import { parseHttpUrl } from '../internal/url.js'
 import type { Claims } from '../kernel/jws.js'
 import type { TokenValidationConfigInit } from '../validation/config.js'
 import { validateToken } from '../validation/validate-token.js'
+import {
+  checkCertificateBinding,
+  type MtlsOptions,
+  type MtlsSettings,
+  resolveMtls,
+} from './certificate-binding.js'
 import { type BearerRefusal, createDpopRefuser, createRefuser, type Refuser } from './challenge.js'
 import { createDpopStep, type DpopAuthOptions, resolveDpop } from './dpop.js'
 import {
@@ -26,6 +32,7 @@ import { createIntrospector, type IntrospectionOptions } from './introspection-s
 import { createIssuerValidator, type IssuerOptions, type IssuerResolver } from './issuers.js'
 import type { ProtectedResourceMetadata } from './metadata.js'
 
+export type { ClientCertificate, MtlsOptions } from './certificate-binding.js'
 export type { BearerRefusal, Refuser } from './challenge.js'
 export type { DpopAuthOptions } from './dpop.js'
 export { extractBearerToken, extractDpopToken } from './extract.js'
@@ -101,6 +108,15 @@ export interface BearerAuthOptions
    */
   dpop?: boolean | DpopAuthOptions | undefined
   /**
+   * Accept certificate-bound tokens (RFC 8705 §3): a token whose `cnf` holds `x5t#S256` passes
+   * only when the connection's client certificate has that thumbprint. `true` reads the TLS
+   * socket (Express, Fastify: ask for client certificates in the server's TLS options);
+   * `{ certificateHeader }` reads the certificate a trusted TLS-terminating proxy passes (the web
+   * adapter needs it). Off by default, and then a certificate-bound token is refused (401
+   * `invalid_token`), never taken as a plain bearer token.
+   */
+  mtls?: boolean | MtlsOptions | undefined
+  /**
    * Called with every refusal (401, 400, 403, 500, 503), for logs and metrics. `cause` says
    * why; it never contains the token. A hook that throws or rejects (an audit sink that is down)
    * changes nothing: the refusal is still sent and the process does not crash.
@@ -152,6 +168,8 @@ export interface BearerAuth {
   readonly invalidRequest: (description: string) => BearerRefusal
   /** The largest form body to read for a token, in bytes. */
   readonly maxBodyBytes: number
+  /** Mutual TLS is enabled: adapters pass the client certificate (from the socket or `header`). */
+  readonly mtls: MtlsSettings | undefined
 }
 
 const JWT_PROFILE_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const
@@ -206,6 +224,7 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     realm,
     resourceMetadata,
     dpop,
+    mtls,
     onRefusal,
     requiredScopes,
     scopeMatch,
@@ -215,6 +234,7 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
   } = options
   const methods = resolveMethods(bearerMethods)
   const dpopSettings = resolveDpop(dpop)
+  const mtlsSettings = resolveMtls(mtls)
   const challengeSettings = {
     realm,
     resourceMetadataUrl: metadataUrl(resourceMetadata),
@@ -354,7 +374,12 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
         : { authorization: request as string | readonly string[] | undefined }
     if (dpopStep !== undefined) {
       const outcome = await dpopStep(parts)
-      if (outcome !== undefined) return outcome
+      if (outcome !== undefined) {
+        if (!outcome.ok) return outcome
+        // RFC 8705 §3 holds for DPoP-bound tokens too, should a token carry both bindings.
+        const refusal = certificateRefusal(outcome.claims, parts, dpopRefuser ?? refuser)
+        return refusal === undefined ? outcome : report(refusal)
+      }
     }
     const extraction = extractToken(parts, methods)
     if (extraction.token === undefined) {
@@ -371,6 +396,8 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     } catch (error) {
       return report(refuser.forError(error))
     }
+    const certificateRefused = certificateRefusal(claims, parts, refuser)
+    if (certificateRefused !== undefined) return report(certificateRefused)
     if (isKeyBound(claims)) {
       return report(
         refuser.forError(
@@ -391,6 +418,21 @@ export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
     maxBodyBytes: bodyLimit(maxBodyBytes),
     misconfigured: (description) => report(refuser.forError(new ConfigurationError(description))),
     invalidRequest: (description) => report(refuser.invalidRequest(description)),
+    mtls: mtlsSettings,
+  }
+
+  /** The refusal of a certificate-bound token this connection cannot use, if it is one. */
+  function certificateRefusal(
+    claims: Claims,
+    parts: BearerRequestParts,
+    refusals: Refuser,
+  ): BearerRefusal | undefined {
+    try {
+      checkCertificateBinding(claims, parts.clientCertificate, mtlsSettings)
+      return undefined
+    } catch (error) {
+      return refusals.forError(error)
+    }
   }
 }
 

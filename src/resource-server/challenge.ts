@@ -239,6 +239,7 @@ const CLAIM_DESCRIPTIONS: Readonly<Record<string, string>> = {
   sub: 'The token subject is not accepted',
   active: 'The token is not active',
   cnf: 'The token is bound to a key (DPoP) and cannot be used as a bearer token',
+  'x5t#S256': 'The token is bound to a client certificate that this request did not present',
   token_type: 'The token is not a bearer access token',
 }
 

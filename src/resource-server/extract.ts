@@ -30,6 +30,11 @@ export interface BearerRequestParts {
    * for the DPoP proof's `htu`; adapters fill it when DPoP is enabled.
    */
   readonly url?: string | undefined
+  /**
+   * The client certificate of the connection (DER bytes or PEM), for certificate-bound tokens
+   * (RFC 8705 §3); adapters fill it when the `mtls` option is on.
+   */
+  readonly clientCertificate?: string | Uint8Array | undefined
 }
 
 /** The outcome of {@link extractToken}. */

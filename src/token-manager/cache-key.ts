@@ -4,7 +4,7 @@
  */
 import { defaultMethod } from '../client-auth/methods.js'
 import { parseHttpUrl } from '../internal/url.js'
-import { hashKey, hmac } from '../kernel/digest.js'
+import { hashKey, hmac, sha256Base64url } from '../kernel/digest.js'
 import { encodeBase64url, utf8 } from '../kernel/encoding.js'
 import { isCryptoKey, isKeyObject, jwkThumbprint } from '../kernel/keys.js'
 import { randomValue } from '../kernel/random.js'
@@ -84,6 +84,11 @@ function credentialFingerprint(request: ClientCredentialsTokenRequestInit): stri
   }
   const key = request.privateKey
   if (key !== undefined) parts.push(`key:${keyFingerprint(key)}`)
+  // mTLS (RFC 8705): the certificate authenticates the client and binds its tokens, so another
+  // certificate is another entry. Its digest as given (PEM or DER): a re-encoding of the same
+  // certificate only costs a separate entry, never a shared token.
+  const cert = request.tls?.cert
+  if (cert !== undefined) parts.push(`cert:${sha256Base64url(cert)}`)
   return parts
 }
 

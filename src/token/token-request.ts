@@ -13,6 +13,7 @@ import {
 import { publishTokenRequest, tokenRequestStart } from '../diagnostics/events.js'
 import { optionalDpopDecorator } from '../dpop/decorator.js'
 import type { DpopHandle } from '../dpop/handle.js'
+import { assertFapiClient, checkProfile, type SecurityProfile } from '../fapi/profile.js'
 import { isFailure } from '../http/json.js'
 import { processTokenResponse, type TokenResponse } from './token-response.js'
 
@@ -32,11 +33,19 @@ export interface TokenRequestInit extends AuthenticatedRequestInit {
    * The token response's `authorization_details` says what was granted.
    */
   authorizationDetails?: readonly AuthorizationDetail[] | undefined
+  /**
+   * `'fapi2'`: refuse (with `ConfigurationError`, before anything is sent) a request that does
+   * not meet the FAPI 2.0 Security Profile: client authentication other than `private_key_jwt`,
+   * `tls_client_auth` or `self_signed_tls_client_auth`, or tokens that would not be
+   * sender-constrained (neither `dpop` nor a `tls` client certificate).
+   */
+  profile?: SecurityProfile | undefined
 }
 
 /**
  * Sends a grant to the token endpoint and processes the answer. Bad `authorizationDetails`
- * throw at once, like the grants' own parameters.
+ * throw at once, like the grants' own parameters; a request that `profile` refuses rejects with
+ * `ConfigurationError`, before anything is sent.
  */
 export function requestToken(
   request: TokenRequestInit,
@@ -47,6 +56,8 @@ export function requestToken(
 }
 
 async function send(request: TokenRequestInit, grant: URLSearchParams): Promise<TokenResponse> {
+  // A profile refusal rejects the returned promise, like the other profile checks.
+  if (checkProfile(request.profile)) assertFapiClient(request, 'the token request')
   const decorator = optionalDpopDecorator(request.dpop)
   const started = tokenRequestStart()
   const response = await sendAuthenticatedPost(request, grant, decorator)

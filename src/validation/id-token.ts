@@ -4,6 +4,7 @@
  * @see OpenID Connect Core 1.0 §2, §3.1.3.7, §3.1.3.8, §12.2
  */
 import { TokenValidationError } from '../errors.js'
+import { checkProfile, FAPI2_SIGNING_ALGORITHMS, type SecurityProfile } from '../fapi/profile.js'
 import { checkedLeeway, checkedNow, claimError as fail } from '../kernel/claims.js'
 import { isCompactJwe } from '../kernel/jwe.js'
 import { type Claims, decodeJws } from '../kernel/jws.js'
@@ -73,6 +74,11 @@ export interface IdTokenValidationConfigInit extends TokenValidationConfigInit, 
    * encrypted is refused (`malformed`): the provider was told to encrypt it.
    */
   decryptionKey?: DecryptionOptions['decryptionKey']
+  /**
+   * `'fapi2'`: accept only the FAPI 2.0 algorithms (PS256, ES256, EdDSA) unless `algorithms`
+   * narrows them further.
+   */
+  profile?: SecurityProfile | undefined
 }
 
 /**
@@ -161,8 +167,14 @@ export async function validateIdToken(
     decryptionKey: _decryptionKey,
     decryptionAlgorithms: _decryptionAlgorithms,
     encryptionAlgorithms: _encryptionAlgorithms,
+    profile,
     ...base
   } = config
+  if (checkProfile(profile)) {
+    base.algorithms = (base.algorithms ?? FAPI2_SIGNING_ALGORITHMS).filter((alg) =>
+      FAPI2_SIGNING_ALGORITHMS.includes(alg),
+    )
+  }
   const claims = await validateProviderJwt(
     jws,
     header,

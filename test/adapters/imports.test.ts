@@ -37,7 +37,7 @@ function runtimeSpecifiers(file: string): readonly string[] {
 
 /**
  * @param backend which crypto backend `#crypto-backend` stands for: Node's (what Node picks)
- *   or Web Crypto's (what Workers, Edge runtimes and browsers pick).
+ *   or Web Crypto's (what Workers, Edge runtimes and browsers pick); `#tls-transport` follows.
  */
 function runtimeImports(
   entry: string,
@@ -55,6 +55,9 @@ function runtimeImports(
         visit(resolve(root, `src/kernel/backend/${backend}.ts`))
       else if (specifier === '#diagnostics')
         visit(resolve(root, `src/diagnostics/backend/${backend === 'node' ? 'node' : 'none'}.ts`))
+      // The TLS transport follows the same conditions: node:https on Node, none elsewhere.
+      else if (specifier === '#tls-transport')
+        visit(resolve(root, `src/http/tls/${backend === 'node' ? 'node' : 'unsupported'}.ts`))
       else packages.add(specifier)
     }
   }

@@ -242,7 +242,7 @@ describe('client authentication: caller mistakes', () => {
     ],
     [
       { clientId: 'svc', clientAuthentication: 'tls_client_auth' },
-      'unknown clientAuthentication "tls_client_auth"',
+      'tls_client_auth needs tls: { cert, key } (the client certificate, PEM)',
     ],
     [
       { clientId: 'svc', clientAuthentication: 'toString' },

@@ -243,8 +243,11 @@ describe('authenticateClient', () => {
       new TypeError('clientId is required'),
     )
     await expect(
-      apply({ clientId: 'c', clientAuthentication: 'tls_client_auth' as 'none' }),
+      apply({ clientId: 'c', clientAuthentication: 'tls_client_auth_v2' as 'none' }),
     ).rejects.toThrow(/unknown clientAuthentication/)
+    await expect(apply({ clientId: 'c', clientAuthentication: 'tls_client_auth' })).rejects.toThrow(
+      /tls_client_auth needs tls/,
+    )
     await expect(
       apply({ clientId: 'c', clientAuthentication: 'toString' as 'none' }),
     ).rejects.toThrow(/unknown clientAuthentication/)

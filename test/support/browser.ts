@@ -43,10 +43,13 @@ export interface TestBrowser {
 }
 
 /**
- * Launches Chromium with a fresh profile folder. Fails with the install command when Chromium
- * is missing: these tests never download a browser.
+ * Launches Chromium with a fresh profile folder (plus `args`, e.g. to trust a test server's
+ * certificate). Fails with the install command when Chromium is missing: these tests never
+ * download a browser.
  */
-export async function launchBrowser(): Promise<TestBrowser> {
+export async function launchBrowser(
+  options: { readonly args?: readonly string[] } = {},
+): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium is not installed at ${CHROMIUM_PATH}: run "apt-get install -y chromium" (the e2e tests never download a browser)`,
@@ -58,7 +61,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
       timeout: 30_000,
     })
   } catch (error) {

@@ -34,6 +34,12 @@ export interface RunOptions {
 
 export class UserAgent {
   readonly #cookies = new Map<string, string>()
+  readonly #fetch: typeof fetch
+
+  /** `fetch`: how to reach the provider (default the global one; a TLS fetch for https). */
+  constructor(options: { readonly fetch?: typeof fetch } = {}) {
+    this.#fetch = options.fetch ?? fetch
+  }
 
   /** Sends one request with the cookie jar, never following redirects. */
   async send(url: string, init: RequestInit = {}): Promise<Response> {
@@ -44,7 +50,7 @@ export class UserAgent {
         [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; '),
       )
     }
-    const response = await fetch(url, {
+    const response = await this.#fetch(url, {
       ...init,
       headers,
       redirect: 'manual',
