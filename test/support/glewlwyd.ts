@@ -548,6 +548,9 @@ async function pluginParameters(issuer: string): Promise<Record<string, unknown>
     'oauth-dpop-allowed': true,
     // How old a DPoP proof's iat may be, in seconds: generous, for a loaded machine.
     'oauth-dpop-iat-duration': 60,
+    // How far ahead of Glewlwyd's clock a proof's iat may be. Its default, 0, refuses a proof
+    // made in the few milliseconds its coarse clock (time()) lags behind Date.now().
+    'oauth-dpop-iat-gap-duration': 5,
     'name-claim': 'mandatory',
     'email-claim': 'mandatory',
     'session-cookie-name': 'GLEWLWYD2_OIDC_SID',
