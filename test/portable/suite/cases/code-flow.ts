@@ -1,6 +1,6 @@
 /**
  * The authorization-code flow with PKCE for a public client: building the request (synchronous
- * everywhere), reading the callback, exchanging the code, validating the ID token. The Node side
+ * everywhere), reading the callback, exchanging the code, validating the ID token, refreshing. The Node side
  * signed the user in at the provider (no browser) and hands over the callback URL.
  */
 import { bytesToBase64url } from '../encoding.js'
@@ -58,7 +58,7 @@ export const codeFlowCases = defineCases<PackageCaseArg>('code flow', {
     if (!callback.isSuccessful) equal(callback.errorType, 'policy', 'errorType')
   },
 
-  'exchanges the code with PKCE and validates the ID token': async (arg) => {
+  'exchanges the code with PKCE, validates the ID token and refreshes': async (arg) => {
     const flow = arg.ctx.codeFlow
     const { core } = arg.lib
     const disco = await discover(arg)
@@ -100,5 +100,40 @@ export const codeFlowCases = defineCases<PackageCaseArg>('code flow', {
       { class: core.TokenValidationError, code: 'claim_validation', claim: 'aud' },
       'another client',
     )
+
+    // A public client (SPA, native) refreshes with the rotated refresh token, no secret.
+    const refreshToken = exchange.token.refresh_token
+    assert(typeof refreshToken === 'string', 'the public client got a refresh token')
+    const refreshed = await core.requestRefreshToken({
+      address: await tokenEndpoint(arg),
+      clientId: flow.clientId,
+      refreshToken,
+    })
+    if (!refreshed.isSuccessful) {
+      throw new Error(`refresh: ${refreshed.errorType} ${refreshed.error}`)
+    }
+    assert(refreshed.token.access_token !== accessToken, 'a new access token')
+    if (refreshed.token.id_token !== undefined) {
+      // OpenID Connect Core §12.2: same iss, sub and aud; no nonce required on a refreshed one.
+      const again = await core.validateIdToken(
+        refreshed.token.id_token,
+        {
+          performDisco: true,
+          clientId: flow.clientId,
+          nonce: undefined,
+          accessToken: refreshed.token.access_token,
+        },
+        arg.ctx.issuer,
+      )
+      equal(again.sub, flow.subject, 'sub after refresh')
+    }
+    // The used refresh token was rotated away: a replay is refused by the provider.
+    const replay = await core.requestRefreshToken({
+      address: await tokenEndpoint(arg),
+      clientId: flow.clientId,
+      refreshToken,
+    })
+    equal(replay.isSuccessful, false, 'a replayed refresh token is refused')
+    if (!replay.isSuccessful) equal(replay.error, 'invalid_grant', 'replay error')
   },
 })
