@@ -153,8 +153,9 @@ export type BearerAuthenticator = (
 ) => Promise<BearerOutcome>
 
 /**
- * A built middleware core: what the framework adapters need besides the authenticator.
- * @internal
+ * A built middleware core: what the framework adapters need besides the authenticator. Not
+ * exported from any entry point (adapter plumbing); not marked `@internal`, because the
+ * adapters' shipped declarations refer to it.
  */
 export interface BearerAuth {
   readonly authenticate: BearerAuthenticator
@@ -205,8 +206,7 @@ export function authenticateBearer(
 /**
  * The core as adapters use it: the authenticator plus the enabled methods and refusals.
  *
- * @throws TypeError when the options cannot work.
- * @internal
+ * @throws TypeError when the options cannot work. Not exported from any entry point.
  */
 export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
   if (options === null || typeof options !== 'object') {
