@@ -154,7 +154,7 @@ export type BearerAuthenticator = (
 
 /**
  * A built middleware core: what the framework adapters need besides the authenticator. Not
- * exported from any entry point (adapter plumbing); not marked `@internal`, because the
+ * exported from any entry point (adapter plumbing), yet not stripped from the declarations: the
  * adapters' shipped declarations refer to it.
  */
 export interface BearerAuth {
