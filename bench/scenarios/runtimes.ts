@@ -37,6 +37,7 @@ const RUNS: readonly { runtime: RuntimeName; backend: BackendName | undefined }[
   { runtime: 'bun', backend: 'web' },
   { runtime: 'deno', backend: 'node' },
   { runtime: 'deno', backend: 'web' },
+  { runtime: 'deno', backend: 'deno' },
   { runtime: 'workerd', backend: undefined },
 ]
 /**
@@ -61,11 +62,17 @@ const TARGET = 0.9
 /** The backend the package's `imports` map gives a runtime (see CONDITIONS). */
 export function pickedBackend(runtime: RuntimeName): BackendName | undefined {
   const manifest = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as {
-    imports?: Record<string, Record<string, string>>
+    imports?: Record<string, unknown>
   }
-  const entries = Object.entries(manifest.imports?.['#crypto-backend'] ?? {})
-  const target = entries.find(([condition]) => CONDITIONS[runtime].includes(condition))?.[1]
-  return target === undefined ? undefined : (/\/(node|web)\.js$/.exec(target)?.[1] as BackendName)
+  // Conditions nest (`import` → `deno` → file): the first matching key at each level, in order.
+  let target: unknown = manifest.imports?.['#crypto-backend']
+  while (target !== null && typeof target === 'object') {
+    target = Object.entries(target).find(([condition]) =>
+      CONDITIONS[runtime].includes(condition),
+    )?.[1]
+  }
+  if (typeof target !== 'string') return undefined
+  return /\/(node|web|deno)\.c?js$/.exec(target)?.[1] as BackendName | undefined
 }
 
 export async function runtimes(rounds: number): Promise<{ markdown: string; checks: string[] }> {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from './consumer.js'
 
-export type BackendName = 'node' | 'web'
+/** A file of src/kernel/backend/: `deno` is node:crypto with ECDSA verification through Web Crypto. */
+export type BackendName = 'node' | 'web' | 'deno'
 
 export interface BackendVariant {
   readonly backend: BackendName
@@ -27,7 +28,7 @@ export async function backendVariant(backend: BackendName): Promise<BackendVaria
     }
     manifest.imports = {
       ...manifest.imports,
-      '#crypto-backend': { default: `./dist/kernel/backend/${backend}.js` },
+      '#crypto-backend': { default: `./dist/esm/kernel/backend/${backend}.js` },
     }
     await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
     await cp(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true })
