@@ -89,7 +89,15 @@ export function ours(
     const config = { performDisco: false, key: key.publicJwk as never, issuer, audience: AUDIENCE }
     return (token) => validateToken(token, config)
   }
-  const config = { performDisco: true, audience: AUDIENCE, cache }
+  const config = {
+    performDisco: true,
+    audience: AUDIENCE,
+    cache,
+    // For experiments only (BENCH_THREAD_POOL=never|auto|always); default: the library's.
+    ...(process.env.BENCH_THREAD_POOL
+      ? { threadPool: process.env.BENCH_THREAD_POOL as 'never' | 'auto' | 'always' }
+      : {}),
+  }
   return (token) => validateToken(token, config, issuer)
 }
 

@@ -278,6 +278,7 @@ async function importDecryptKey(
 
 export const backend: CryptoBackend = {
   name: 'web',
+  poolSlots: 0,
 
   base64urlToBytes,
   bytesToBase64url,
