@@ -16,8 +16,11 @@ export type SpaceDelimited = string | readonly string[]
 
 /** What {@link createAuthorizationRequest} takes. */
 export interface AuthorizationRequestInit {
-  /** The provider's `authorization_endpoint` (from discovery). Its own query is kept. */
-  authorizationEndpoint: string
+  /**
+   * The provider's `authorization_endpoint` (from discovery, where it is optional: pass
+   * `disco.authorizationEndpoint` as is; a missing one throws `TypeError`). Its own query is kept.
+   */
+  authorizationEndpoint: string | undefined
   clientId: string
   /** Exactly as registered with the provider: it is compared as a string. */
   redirectUri: string
