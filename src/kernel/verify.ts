@@ -91,7 +91,6 @@ export function verifySignature(
   }
   let candidates = keys
   for (const key of keys) {
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: only decides whether to filter; filtering a list that already fits keeps it as it is
     if (key.signatureLength !== undefined && key.signatureLength !== length) {
       // Usually every key fits; only then allocate the filtered list.
       candidates = keys.filter(

@@ -34,6 +34,7 @@ describe('decodeJws refusals', () => {
   it('wants exactly three segments, and names a five-segment JWE', () => {
     const segments = 'the token is not a compact JWS (three dot-separated segments)'
     expect(message('abc')).toBe(segments)
+    expect(message('a.b.c')).toBe('the token header is not base64url')
     expect(message(`${HEADER}.${PAYLOAD}`)).toBe(segments)
     expect(message(`${HEADER}.${PAYLOAD}.sig.x`)).toBe(segments)
     expect(message(`${HEADER}.${PAYLOAD}.a.b.c.d`)).toBe(segments)

@@ -65,15 +65,24 @@ describe('createReplayMemory', () => {
     at(20)
     expect(remember('c', 500)).toBe('fresh') // a has expired: forgotten, nothing else is
     expect(remember('b', 1000)).toBe('replayed')
-    expect(remember('old', 15)).toBe('evicted') // full again: b is dropped, the floor is 1000
+    at(600)
+    expect(remember('y', 5)).toBe('fresh') // no floor: c has expired, so there is room
   })
 
   it('keeps an entry that expires exactly now (it still refuses that replay)', () => {
-    const { remember, at } = memory(1)
+    const { remember, at } = memory(2)
     expect(remember('a', 20)).toBe('fresh')
+    expect(remember('b', 1000)).toBe('fresh')
     at(20)
-    expect(remember('b', 30)).toBe('fresh') // a is dropped as the oldest, not as expired
-    expect(remember('a', 20)).toBe('evicted')
+    expect(remember('c', 30)).toBe('fresh') // a is dropped as the oldest, not as expired
+    at(40)
+    expect(remember('a', 20)).toBe('evicted') // the floor is a's expiry
+  })
+
+  it('refuses a token that expires exactly at the floor an eviction just raised', () => {
+    const { remember } = memory(1)
+    expect(remember('a', 100)).toBe('fresh')
+    expect(remember('b', 100)).toBe('evicted')
   })
 
   it('never lowers the floor when an older entry expires sooner than a dropped one', () => {
@@ -87,12 +96,13 @@ describe('createReplayMemory', () => {
   })
 
   it('moves a re-used id to the young end: the oldest one is dropped first', () => {
-    const { remember, at } = memory(2)
+    const { remember, at } = memory(3)
     expect(remember('a', 10)).toBe('fresh')
     expect(remember('b', 100)).toBe('fresh')
     at(20)
     expect(remember('a', 200)).toBe('fresh') // a had expired: remembered anew, after b
-    expect(remember('c', 300)).toBe('fresh') // drops b, the oldest
+    expect(remember('c', 300)).toBe('fresh')
+    expect(remember('d', 400)).toBe('fresh') // full: drops b, the oldest
     expect(remember('a', 200)).toBe('replayed')
     expect(remember('b', 100)).toBe('evicted')
   })
@@ -195,11 +205,11 @@ describe('checkTyp', () => {
   })
 
   it('accepts an accepted type in any spelling and names the rest', () => {
-    const rule = { accept: ['application/at+jwt'] }
+    const rule = { accept: ['application/at+jwt', 'jwt'] }
     expect(() => checkTyp({ alg: 'RS256', typ: 'AT+JWT' }, rule)).not.toThrow()
-    const error = refusal(() => checkTyp({ alg: 'RS256', typ: 'jwt' }, rule, 'access token'))
+    const error = refusal(() => checkTyp({ alg: 'RS256', typ: 'JOSE' }, rule, 'access token'))
     expect(error.message).toBe(
-      'the access token type (typ "jwt") is not allowed (expected application/at+jwt)',
+      'the access token type (typ "JOSE") is not allowed (expected application/at+jwt or jwt)',
     )
   })
 })
