@@ -32,7 +32,7 @@ const passes = (claims: Claims, checks: Partial<ClaimChecks>) =>
 describe('checkClaims: issuer and audience', () => {
   it('wants a string iss when an issuer is expected', () => {
     for (const iss of [undefined, 5, null]) {
-      const error = refusal({ iss } as Claims, { issuer: 'https://op' })
+      const error = refusal({ iss } as unknown as Claims, { issuer: 'https://op' })
       expect(error.claim).toBe('iss')
       expect(error.message).toBe('the token has no "iss" claim')
     }

@@ -7,6 +7,7 @@ import { generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:cryp
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { backend } from '#crypto-backend'
 import { TokenValidationError } from '../../src/errors.js'
+import type { JsonWebKey } from '../../src/index.js'
 import { decodeJws } from '../../src/kernel/jws.js'
 import { importVerificationKey, type VerificationKey } from '../../src/kernel/keys.js'
 import {
@@ -28,7 +29,7 @@ interface Pair {
 
 async function imported(publicKey: KeyObject, kid: string | undefined): Promise<VerificationKey> {
   const jwk = { ...publicKey.export({ format: 'jwk' }), ...(kid === undefined ? {} : { kid }) }
-  const key = await importVerificationKey(jwk, { allowSymmetric: true })
+  const key = await importVerificationKey(jwk as JsonWebKey, { allowSymmetric: true })
   if (typeof key === 'string') throw new Error(key)
   return key
 }
