@@ -251,10 +251,16 @@ export const backend: CryptoBackend = {
         }
         const current = index++
         const key = keys[current]!.handles.get(alg) as NodeKey
-        nodeVerify(digest, data, key, bytes, (error, valid) => {
-          if (!error && valid) resolve(current)
-          else tryNext()
-        })
+        try {
+          nodeVerify(digest, data, key, bytes, (error, valid) => {
+            if (!error && valid) resolve(current)
+            else tryNext()
+          })
+        } catch {
+          // As verifyOne: a key node:crypto refuses up front (e.g. none for this algorithm) does
+          // not verify; thrown from a completion callback it would crash the process.
+          tryNext()
+        }
       }
       tryNext()
     })
