@@ -362,16 +362,10 @@ export const backend: CryptoBackend = {
 
 /**
  * The cores beside the JavaScript thread (a hand-over to the pool costs more CPU than an RS256
- * signature: with none spare it only loses), at most libuv's pool size. None on Deno, where
- * reading the environment needs a permission (and may prompt for it).
+ * signature: with none spare it only loses), at most libuv's pool size.
  */
 function poolSlots(): number {
-  if ('Deno' in globalThis) return 0
-  try {
-    const size = Number(process.env.UV_THREADPOOL_SIZE) || 4
-    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : 1
-    return Math.max(0, Math.min(size, cores - 1))
-  } catch {
-    return 0
-  }
+  const size = Number(process.env.UV_THREADPOOL_SIZE) || 4
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : 1
+  return Math.max(0, Math.min(size, cores - 1))
 }
