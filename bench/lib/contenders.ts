@@ -89,15 +89,7 @@ export function ours(
     const config = { performDisco: false, key: key.publicJwk as never, issuer, audience: AUDIENCE }
     return (token) => validateToken(token, config)
   }
-  const config = {
-    performDisco: true,
-    audience: AUDIENCE,
-    cache,
-    // For experiments only (BENCH_THREAD_POOL=never|auto|always); default: the library's.
-    ...(process.env.BENCH_THREAD_POOL
-      ? { threadPool: process.env.BENCH_THREAD_POOL as 'never' | 'auto' | 'always' }
-      : {}),
-  }
+  const config = { performDisco: true, audience: AUDIENCE, cache }
   return (token) => validateToken(token, config, issuer)
 }
 

@@ -53,18 +53,6 @@ export function busy(): boolean {
   return inFlight > 1
 }
 
-/** Signatures on the thread pool now (verifications made with `pool`). */
-let poolInFlight = 0
-
-/**
- * True when the thread pool has a slot for one more signature (`backend.poolSlots`: the cores
- * beside the JavaScript thread). Under load a validation without one verifies on this thread:
- * handing more work to the pool than there are spare cores costs CPU and gains nothing.
- */
-export function poolHasRoom(): boolean {
-  return poolInFlight < backend.poolSlots
-}
-
 /**
  * Whether the backend has a thread pool to hand work to (Node's). Without one, a validation never
  * yields first to look for company: the verification is asynchronous anyway.
@@ -114,21 +102,15 @@ export function verifySignature(
       break
     }
   }
-  const onPool = pool && spec.kty !== 'oct' && backend.poolSlots > 0
-  const found = backend.verify(alg, candidates, jws.signingInput, signature, onPool)
-  if (typeof found === 'number') return keyAt(found, alg, candidates)
-  if (!onPool) return found.then((index) => keyAt(index, alg, candidates))
-  poolInFlight++
-  return found.then(
-    (index) => {
-      poolInFlight--
-      return keyAt(index, alg, candidates)
-    },
-    (error: unknown) => {
-      poolInFlight--
-      throw error
-    },
+  const found = backend.verify(
+    alg,
+    candidates,
+    jws.signingInput,
+    signature,
+    pool && spec.kty !== 'oct',
   )
+  if (typeof found === 'number') return keyAt(found, alg, candidates)
+  return found.then((index) => keyAt(index, alg, candidates))
 }
 
 function keyAt(index: number, alg: string, keys: readonly VerificationKey[]): VerificationKey {

@@ -86,11 +86,10 @@ export interface TokenValidationConfigInit {
   /**
    * Where asymmetric signatures are verified. `'auto'` (the default, also in the middleware
    * adapters): on this thread when the validation is alone, on the libuv thread pool when others
-   * are in flight, as many at a time as there are cores beside this thread (one on a 2-core
-   * machine, none on one), the rest on this thread. `'always'`: always on the pool, which keeps
-   * the event loop free of the signature (about 25 µs for RS256) but costs a server several
-   * times that in CPU per request for the hand-over (measured by `npm run bench`, HTTP
-   * scenario). `'never'`: always on this thread.
+   * are in flight. `'always'`: always on the pool, which keeps the event loop free of the
+   * signature (about 25 µs for RS256) but costs a server several times that in CPU per request
+   * for the hand-over (measured by `npm run bench`, HTTP scenario). `'never'`: always on this
+   * thread.
    */
   threadPool?: 'auto' | 'always' | 'never' | undefined
   /**

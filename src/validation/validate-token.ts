@@ -20,7 +20,6 @@ import {
   hasThreadPool,
   isAsymmetric,
   leaveValidation,
-  poolHasRoom,
   verifySignature,
 } from '../kernel/verify.js'
 import { keysForToken, loadProvider, providerFromCache, rejectMiss } from '../provider/resolve.js'
@@ -142,9 +141,8 @@ async function validate(
 
 /**
  * Verifies the signature. threadPool 'auto': on Node's thread pool when other validations are in
- * flight and the pool has a slot (one per spare core), so every core works and none is
- * oversubscribed; the others verify here. A validation that looks alone yields once first
- * (callers started together, like a batch, then show up), and a truly lone one verifies here.
+ * flight, so every core works; a validation that looks alone yields once first (callers started
+ * together, like a batch, then show up), and only a truly lone one verifies here, without the hop.
  */
 function verifyWith(
   decoded: DecodedJws,
@@ -155,9 +153,8 @@ function verifyWith(
   if (!hasThreadPool || !isAsymmetric(alg) || mode === 'never') {
     return verifySignature(decoded, alg, keys, false)
   }
-  if (mode === 'always') return verifySignature(decoded, alg, keys, true)
-  if (busy()) return verifySignature(decoded, alg, keys, poolHasRoom())
-  return Promise.resolve().then(() => verifySignature(decoded, alg, keys, busy() && poolHasRoom()))
+  if (mode === 'always' || busy()) return verifySignature(decoded, alg, keys, true)
+  return Promise.resolve().then(() => verifySignature(decoded, alg, keys, busy()))
 }
 
 /** What the claims must satisfy under this configuration. */

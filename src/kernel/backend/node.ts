@@ -20,7 +20,6 @@ import {
   verify as nodeVerify,
   privateDecrypt,
 } from 'node:crypto'
-import * as os from 'node:os'
 import { type AlgorithmSpec, algorithmSpec, type HashName, keyFits } from '../algorithms.js'
 import type { CryptoKey, KeyObject, PrivateKeyInput } from '../types.js'
 import {
@@ -188,7 +187,6 @@ function bytes(buffer: Buffer): Uint8Array {
 
 export const backend: CryptoBackend = {
   name: 'node',
-  poolSlots: poolSlots(),
 
   base64urlToBytes: (text) => Buffer.from(text, 'base64url'),
   bytesToBase64url: (bytes) =>
@@ -358,14 +356,4 @@ export const backend: CryptoBackend = {
     const publicKey = keyObject.type === 'private' ? createPublicKey(keyObject) : keyObject
     return publicKey.export({ format: 'jwk' }) as Record<string, unknown>
   },
-}
-
-/**
- * The cores beside the JavaScript thread (a hand-over to the pool costs more CPU than an RS256
- * signature: with none spare it only loses), at most libuv's pool size.
- */
-function poolSlots(): number {
-  const size = Number(process.env.UV_THREADPOOL_SIZE) || 4
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : 1
-  return Math.max(0, Math.min(size, cores - 1))
 }

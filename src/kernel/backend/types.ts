@@ -55,12 +55,6 @@ export interface ImportableJwk {
 
 export interface CryptoBackend {
   readonly name: 'node' | 'web'
-  /**
-   * How many signature verifications a validation under load may keep on a thread pool at once
-   * (node:crypto's libuv pool): the machine's cores beside the one running JavaScript, at most
-   * the pool's size. 0 where there is no pool (verification is asynchronous anyway).
-   */
-  readonly poolSlots: number
 
   /** Decodes base64url that the caller has checked against the alphabet. */
   base64urlToBytes(text: string): Uint8Array

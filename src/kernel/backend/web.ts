@@ -278,7 +278,6 @@ async function importDecryptKey(
 
 export const backend: CryptoBackend = {
   name: 'web',
-  poolSlots: 0,
 
   base64urlToBytes,
   bytesToBase64url,
