@@ -19,10 +19,6 @@ import type { MiddlewareHandler } from 'hono'
 import type { Claims } from '../kernel/jws.js'
 import type { BearerAuthOptions } from '../resource-server/authenticate.js'
 import type { ScopeGuardOptions } from '../resource-server/guards.js'
-import {
-  PROTECTED_RESOURCE_HEADERS,
-  type ProtectedResourceMetadata,
-} from '../resource-server/metadata.js'
 import { createRequestAuthenticator, refusalResponse, scopeCheck } from './shared.js'
 
 declare module 'hono' {
@@ -103,25 +99,6 @@ export function requireScopes(
   }
 }
 
-/**
- * A handler that serves RFC 9728 protected-resource metadata; route `metadata.path` to it,
- * outside the protected routes.
- *
- * @example
- * ```ts
- * app.get(metadata.path, serveProtectedResourceMetadata(metadata))
- * ```
- * @see RFC 9728 §3
- */
-export function serveProtectedResourceMetadata(
-  metadata: ProtectedResourceMetadata,
-): (...ignored: unknown[]) => Response {
-  if (metadata === null || typeof metadata?.json !== 'string') {
-    throw new TypeError('serveProtectedResourceMetadata needs protectedResourceMetadata(...)')
-  }
-  return () => new Response(metadata.json, { status: 200, headers: PROTECTED_RESOURCE_HEADERS })
-}
-
 export type {
   BearerAuthOptions,
   BearerOutcome,
@@ -139,3 +116,5 @@ export {
   multiTenantIssuer,
 } from '../resource-server/issuers.js'
 export { protectedResourceMetadata } from '../resource-server/metadata.js'
+/** The RFC 9728 metadata handler of `identity-model/web`: a Hono handler as it is. */
+export { serveProtectedResourceMetadata } from './web.js'
