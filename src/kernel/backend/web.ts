@@ -20,6 +20,7 @@ import type {
   ImportedKey,
   KeyManagementFamily,
   SignHandle,
+  VerifyHandle,
 } from './types.js'
 
 /** The parts of a Web Crypto `CryptoKey` this backend reads. */
@@ -108,6 +109,40 @@ function operationParams(spec: AlgorithmSpec, key: WebKey): object {
   }
 }
 
+/** What the kernel hands the backend for each candidate key. */
+type KeyHandles = { readonly handles: ReadonlyMap<string, VerifyHandle> }
+
+/** Whether `key` accepts the signature; `false` too when it cannot verify it at all. */
+function verifyWithKey(
+  key: KeyHandles,
+  alg: string,
+  signature: Uint8Array,
+  data: Uint8Array,
+): Promise<boolean> {
+  try {
+    const { key: cryptoKey, params } = key.handles.get(alg) as VerifyKey
+    return subtle()
+      .verify(params, cryptoKey, signature, data)
+      .then(undefined, () => false)
+  } catch {
+    // A key that cannot verify this signature is simply not the one.
+    return Promise.resolve(false)
+  }
+}
+
+/** The index of the first key that accepts the signature, trying them one after another. */
+async function verifyEach(
+  keys: readonly KeyHandles[],
+  alg: string,
+  signature: Uint8Array,
+  data: Uint8Array,
+): Promise<number> {
+  for (let i = 0; i < keys.length; i++) {
+    if (await verifyWithKey(keys[i]!, alg, signature, data)) return i
+  }
+  return -1
+}
+
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
@@ -124,12 +159,39 @@ function sextet(text: string, at: number): number {
   return code < 128 ? BASE64URL_VALUE[code]! : 256
 }
 
+type FromBase64 = (text: string, options: { alphabet: 'base64url' }) => Uint8Array
+
 /**
- * Decodes unpadded base64url straight into bytes (no regex, no `atob`, no intermediate string:
- * on the validation hot path for every signature and payload). Throws on a character outside the
- * alphabet or an impossible length.
+ * `Uint8Array.fromBase64` (ES2026: V8 14 in workerd, Deno and Chromium; JavaScriptCore in Bun and
+ * Safari): about twice as fast as the loop below where it exists. It skips ASCII whitespace and
+ * takes padding, so the alphabet is checked first and it only ever sees what the loop accepts.
+ */
+const nativeFromBase64 = (Uint8Array as unknown as { fromBase64?: FromBase64 }).fromBase64
+const BASE64URL_ALPHABET = /^[A-Za-z0-9_-]*$/
+
+/**
+ * Decodes unpadded base64url straight into bytes (natively where the runtime can, else a loop
+ * with no `atob` and no intermediate string). Throws on a character outside the alphabet or an
+ * impossible length.
  */
 function base64urlToBytes(text: string): Uint8Array {
+  if (nativeFromBase64 !== undefined && text.length % 4 !== 1 && BASE64URL_ALPHABET.test(text)) {
+    return nativeFromBase64(text, { alphabet: 'base64url' })
+  }
+  return decodeLoop(text)
+}
+
+/**
+ * Decodes base64url the caller has checked (the alphabet, and a length that is not 1 modulo 4):
+ * the kernel's segments and signatures, checked once by the decoder, are not scanned again.
+ */
+function checkedBase64urlToBytes(text: string): Uint8Array {
+  return nativeFromBase64 !== undefined
+    ? nativeFromBase64(text, { alphabet: 'base64url' })
+    : decodeLoop(text)
+}
+
+function decodeLoop(text: string): Uint8Array {
   const length = text.length
   if (length % 4 === 1) throw new TypeError('not base64url (impossible length)')
   const bytes = new Uint8Array((length * 3) >> 2)
@@ -279,9 +341,9 @@ async function importDecryptKey(
 export const backend: CryptoBackend = {
   name: 'web',
 
-  base64urlToBytes,
+  base64urlToBytes: checkedBase64urlToBytes,
   bytesToBase64url,
-  base64urlToText: (text) => decoder.decode(base64urlToBytes(text)),
+  base64urlToText: (text) => decoder.decode(checkedBase64urlToBytes(text)),
 
   digest: (hash, data) => sha2(hash, data),
   hashKey: (text) => bytesToBase64url(sha2('SHA-256', text)),
@@ -316,20 +378,14 @@ export const backend: CryptoBackend = {
     )
   },
 
-  async verify(alg, keys, signingInput, signature) {
+  verify(alg, keys, signingInput, signature) {
     // The signing input is base64url and dots (checked by the decoder): its UTF-8 is its bytes.
     const data = encoder.encode(signingInput)
-    const bytes = base64urlToBytes(signature)
-    const crypto = subtle()
-    for (let i = 0; i < keys.length; i++) {
-      const { key, params } = keys[i]!.handles.get(alg) as VerifyKey
-      try {
-        if (await crypto.verify(params, key, bytes, data)) return i
-      } catch {
-        // A key that cannot verify this signature is simply not the one.
-      }
-    }
-    return -1
+    const bytes = checkedBase64urlToBytes(signature)
+    // One key (the usual case): one promise, no async function around it.
+    return keys.length === 1
+      ? verifyWithKey(keys[0]!, alg, bytes, data).then((ok) => (ok ? 0 : -1))
+      : verifyEach(keys, alg, bytes, data)
   },
 
   async importSignKey(key, alg): Promise<SignHandle> {
