@@ -103,7 +103,10 @@ function imported(key: NodeKeyObject, algorithms: readonly string[]): ImportedKe
   return { kty, crv, modulusBits: details?.modulusLength, secretBytes: undefined, handles }
 }
 
-/** Scratch space for the synchronous path (never held across an await). */
+/**
+ * Scratch space for the signing input and signature: the synchronous path, and the thread pool's
+ * first key (node:crypto copies what it queues). Never read after an await.
+ */
 const SCRATCH_LIMIT = 16 * 1024
 let dataScratch = Buffer.allocUnsafeSlow(4096)
 const signatureScratch = Buffer.allocUnsafeSlow(1024)
@@ -237,9 +240,12 @@ export const backend: CryptoBackend = {
       return -1
     }
     // On the libuv thread pool; one promise for the whole attempt: the keys are tried one after
-    // another from the completion callbacks.
-    const data = Buffer.from(signingInput, 'latin1')
-    const bytes = Buffer.from(signature, 'base64url')
+    // another from the completion callbacks. node:crypto copies its inputs when it queues a job
+    // (Bun's and Deno's too), so one key can go from the scratch buffers; a later key is tried
+    // after other validations have reused them, so several keys need their own copies.
+    const single = keys.length === 1
+    const data = single ? latin1Bytes(signingInput) : Buffer.from(signingInput, 'latin1')
+    const bytes = single ? signatureBytes(signature) : Buffer.from(signature, 'base64url')
     return new Promise((resolve) => {
       let index = 0
       const tryNext = (): void => {
