@@ -75,6 +75,12 @@ export function pickedBackend(runtime: RuntimeName): BackendName | undefined {
   return /\/(node|web|deno)\.c?js$/.exec(target)?.[1] as BackendName | undefined
 }
 
+/** BENCH_RUNTIMES=workerd,deno measures only those (Node always: the reference). */
+function wantedRuntime(runtime: RuntimeName): boolean {
+  const only = process.env.BENCH_RUNTIMES
+  return !only || runtime === 'node' || only.split(',').includes(runtime)
+}
+
 export async function runtimes(rounds: number): Promise<{ markdown: string; checks: string[] }> {
   const algs: BenchAlg[] = []
   for (const alg of ALGS) {
@@ -118,7 +124,7 @@ export async function runtimes(rounds: number): Promise<{ markdown: string; chec
     return entry
   }
   try {
-    for (const { runtime, backend: forced } of RUNS) {
+    for (const { runtime, backend: forced } of RUNS.filter((run) => wantedRuntime(run.runtime))) {
       const backend = forced ?? pickedBackend(runtime) ?? 'web'
       const picked = pickedBackend(runtime) === backend ? ' (picked)' : ''
       let output: BenchOutput

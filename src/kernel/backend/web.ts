@@ -112,21 +112,28 @@ function operationParams(spec: AlgorithmSpec, key: WebKey): object {
 /** What the kernel hands the backend for each candidate key. */
 type KeyHandles = { readonly handles: ReadonlyMap<string, VerifyHandle> }
 
-/** Whether `key` accepts the signature; `false` too when it cannot verify it at all. */
+/**
+ * `index` when `key` accepts the signature, else -1 (also when it cannot verify it at all): one
+ * promise, settled by one reaction.
+ */
 function verifyWithKey(
   key: KeyHandles,
   alg: string,
   signature: Uint8Array,
   data: Uint8Array,
-): Promise<boolean> {
+  index: number,
+): Promise<number> {
   try {
     const { key: cryptoKey, params } = key.handles.get(alg) as VerifyKey
     return subtle()
       .verify(params, cryptoKey, signature, data)
-      .then(undefined, () => false)
+      .then(
+        (valid) => (valid ? index : -1),
+        () => -1,
+      )
   } catch {
     // A key that cannot verify this signature is simply not the one.
-    return Promise.resolve(false)
+    return Promise.resolve(-1)
   }
 }
 
@@ -138,7 +145,7 @@ async function verifyEach(
   data: Uint8Array,
 ): Promise<number> {
   for (let i = 0; i < keys.length; i++) {
-    if (await verifyWithKey(keys[i]!, alg, signature, data)) return i
+    if ((await verifyWithKey(keys[i]!, alg, signature, data, i)) >= 0) return i
   }
   return -1
 }
@@ -384,7 +391,7 @@ export const backend: CryptoBackend = {
     const bytes = checkedBase64urlToBytes(signature)
     // One key (the usual case): one promise, no async function around it.
     return keys.length === 1
-      ? verifyWithKey(keys[0]!, alg, bytes, data).then((ok) => (ok ? 0 : -1))
+      ? verifyWithKey(keys[0]!, alg, bytes, data, 0)
       : verifyEach(keys, alg, bytes, data)
   },
 
