@@ -33,7 +33,10 @@ interface OutageRun {
   readonly probes: number
   /** Probes that came before the step the previous probe recorded (target 0). */
   readonly early: number
-  /** Steps of the backoff schedule that fit in the outage (the fleet's own, from its events). */
+  /**
+   * Steps of the backoff schedule in the outage: the schedule's (jitter at its middle), or the
+   * steps the fleet's probes opened, whichever is more.
+   */
   readonly steps: number
   readonly served: number
   readonly failed: number
@@ -90,6 +93,11 @@ async function runOutage(op: TestProvider, redisUrl: string | undefined): Promis
       const cap = t < tokenEnd ? Math.min(30_000, tokenEnd - t) : 5_000
       t += Math.max(1, Math.min(cap, 1000 * 2 ** (k - 1)))
     }
+    // The jitter (±20 %) can fit a step or two more than the schedule at its middle: the steps the
+    // fleet itself recorded (each probe not early opened one) count when there are more of them.
+    // With one backoff for the fleet that is the number of on-time probes; each process backing
+    // off alone opens no step of the others', and the schedule counts.
+    steps = Math.max(steps, probes.length - early)
     const summaries = replies.map((reply) => reply.summary!)
     return {
       probes: op.counts['/token'] ?? 0,
