@@ -63,4 +63,18 @@ describe('the web backend with a native fromBase64', () => {
     // No handle for the algorithm: not the key, not a crash.
     expect(await backend.verify('PS256', [keyA], a.input, a.signature, false)).toBe(-1)
   })
+
+  it('says so when the runtime has no Web Crypto, instead of "does not verify"', async () => {
+    const { jwk, input, signature } = rsaToken()
+    const key = await backend.importVerifyKey(jwk as never, ['RS256'])
+    const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'crypto')!
+    vi.resetModules()
+    const fresh = (await import('../../src/kernel/backend/web.js')).backend
+    Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true })
+    try {
+      expect(() => fresh.verify('RS256', [key], input, signature, false)).toThrow(/no Web Crypto/)
+    } finally {
+      Object.defineProperty(globalThis, 'crypto', descriptor)
+    }
+  })
 })

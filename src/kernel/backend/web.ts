@@ -117,6 +117,7 @@ type KeyHandles = { readonly handles: ReadonlyMap<string, VerifyHandle> }
  * promise, settled by one reaction.
  */
 function verifyWithKey(
+  crypto: Subtle,
   key: KeyHandles,
   alg: string,
   signature: Uint8Array,
@@ -125,12 +126,10 @@ function verifyWithKey(
 ): Promise<number> {
   try {
     const { key: cryptoKey, params } = key.handles.get(alg) as VerifyKey
-    return subtle()
-      .verify(params, cryptoKey, signature, data)
-      .then(
-        (valid) => (valid ? index : -1),
-        () => -1,
-      )
+    return crypto.verify(params, cryptoKey, signature, data).then(
+      (valid) => (valid ? index : -1),
+      () => -1,
+    )
   } catch {
     // A key that cannot verify this signature is simply not the one.
     return Promise.resolve(-1)
@@ -139,13 +138,14 @@ function verifyWithKey(
 
 /** The index of the first key that accepts the signature, trying them one after another. */
 async function verifyEach(
+  crypto: Subtle,
   keys: readonly KeyHandles[],
   alg: string,
   signature: Uint8Array,
   data: Uint8Array,
 ): Promise<number> {
   for (let i = 0; i < keys.length; i++) {
-    if ((await verifyWithKey(keys[i]!, alg, signature, data, i)) >= 0) return i
+    if ((await verifyWithKey(crypto, keys[i]!, alg, signature, data, i)) >= 0) return i
   }
   return -1
 }
@@ -170,7 +170,7 @@ type FromBase64 = (text: string, options: { alphabet: 'base64url' }) => Uint8Arr
 
 /**
  * `Uint8Array.fromBase64` (ES2026: V8 14 in workerd, Deno and Chromium; JavaScriptCore in Bun and
- * Safari): about twice as fast as the loop below where it exists. It skips ASCII whitespace and
+ * Safari): faster than the loop below where it exists (1.4-2x for a signature on Deno). It skips ASCII whitespace and
  * takes padding, so the alphabet is checked first and it only ever sees what the loop accepts.
  */
 const nativeFromBase64 = (Uint8Array as unknown as { fromBase64?: FromBase64 }).fromBase64
@@ -389,10 +389,12 @@ export const backend: CryptoBackend = {
     // The signing input is base64url and dots (checked by the decoder): its UTF-8 is its bytes.
     const data = encoder.encode(signingInput)
     const bytes = checkedBase64urlToBytes(signature)
+    // Outside the per-key catch: a runtime without Web Crypto says so, not "does not verify".
+    const crypto = subtle()
     // One key (the usual case): one promise, no async function around it.
     return keys.length === 1
-      ? verifyWithKey(keys[0]!, alg, bytes, data, 0)
-      : verifyEach(keys, alg, bytes, data)
+      ? verifyWithKey(crypto, keys[0]!, alg, bytes, data, 0)
+      : verifyEach(crypto, keys, alg, bytes, data)
   },
 
   async importSignKey(key, alg): Promise<SignHandle> {
