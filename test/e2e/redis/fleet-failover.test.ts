@@ -247,9 +247,13 @@ describe('one Redis node, the real provider with 6 s tokens', () => {
     )
     await Promise.all(workers.map((w) => w.send({ type: 'burst', count: 5 })))
     await takeEvents()
+    // Callers go on for 12 s after the provider is back: the fleet's next probe comes at its next
+    // backoff step (up to 6 s once no token is valid), after the restart itself, which takes a
+    // few seconds on a loaded machine. With 4.5 s (17 s in all) no caller was left to notice in
+    // one CI run.
     const running = Promise.all(
       workers.map((w) =>
-        w.send({ type: 'callers', callers: 20, durationMs: 17_000, everyMs: 50, marginMs: 0 }),
+        w.send({ type: 'callers', callers: 20, durationMs: 25_000, everyMs: 50, marginMs: 0 }),
       ),
     )
     await sleep(500)
