@@ -57,7 +57,8 @@ async function timed(task: Task, ms: number, clock: Clock): Promise<number> {
   return units / seconds
 }
 
-function median(values: number[]): number {
+/** The median (the mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2

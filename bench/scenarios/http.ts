@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createPublicKey, verify } from 'node:crypto'
 import autocannon from 'autocannon'
 import { makeKey, makeTokens, startLocalProvider } from '../lib/fixtures.js'
-import { ratio, table } from '../lib/measure.js'
+import { median, ratio, table } from '../lib/measure.js'
 
 type Mode = 'ours' | 'auth0' | 'none' | 'raw'
 const MODES: readonly Mode[] = ['ours', 'auth0', 'raw', 'none']
@@ -112,12 +112,6 @@ function signatureCost(tokens: readonly string[], key: { readonly pem: string })
     samples.push((used.user + used.system) / 4000)
   }
   return samples.sort((a, b) => a - b)[2]!
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 export async function http(
