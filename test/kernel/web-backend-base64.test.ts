@@ -1,6 +1,6 @@
 /**
  * The web backend where the runtime has `Uint8Array.fromBase64` (workerd, Deno, Chromium, Bun;
- * not Node 20): the native decoder is used, but only for input the loop would take. Here a
+ * not Node 20): the native decoder is used, but only for input the kernel has checked. Here a
  * stand-in, installed before the backend loads, records its calls; the portable tier runs the
  * real one.
  */
