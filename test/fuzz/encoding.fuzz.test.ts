@@ -6,6 +6,8 @@
 import { createHash, createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { backend as nodeBackend } from '../../src/kernel/backend/node.js'
+import type { CryptoBackend } from '../../src/kernel/backend/types.js'
 import { backend as webBackend } from '../../src/kernel/backend/web.js'
 import {
   decodeBase64url,
@@ -64,11 +66,70 @@ describe('base64url', () => {
     fc.assert(
       fc.property(bytes, (data) => {
         const text = encodeBase64url(data)
-        expect(Buffer.from(webBackend.base64urlToBytes(text))).toEqual(Buffer.from(data))
+        expect(Buffer.from(webBackend.base64urlToBytes(text)!)).toEqual(Buffer.from(data))
         expect(webBackend.bytesToBase64url(data)).toBe(text)
       }),
       runs(500),
     )
+  })
+})
+
+/** What both backends' strict base64url must say: the alphabet, and a decodable length. */
+const ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/
+
+describe.each([
+  ['node', nodeBackend],
+  ['web', webBackend],
+] as const)('strict base64url, %s backend', (_name, backend: CryptoBackend) => {
+  function agrees(text: string): void {
+    const alphabet = ALPHABET_ONLY.test(text)
+    const decodable = alphabet && text.length % 4 !== 1
+    expect(backend.isBase64url(text)).toBe(alphabet)
+    const bytes = backend.base64urlToBytes(text)
+    expect(bytes !== undefined).toBe(decodable)
+    expect(backend.base64urlToText(text) !== undefined).toBe(decodable)
+    if (bytes !== undefined) expect(Buffer.from(bytes)).toEqual(Buffer.from(text, 'base64url'))
+  }
+
+  it('refuses every UTF-16 code unit outside the alphabet, at every place of short texts', () => {
+    // Node's decoder skips such characters (or stops at "="), and reads "+" and "/" as base64:
+    // the Node backend relies on the byte count and on the ASCII check, so try them all.
+    const valid = 'QUJDREVGR0hJ'
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code)
+      if (ALPHABET_ONLY.test(char)) continue
+      for (let length = 1; length <= 9; length++) {
+        for (const at of new Set([0, length >> 1, length - 1])) {
+          const base = valid.slice(0, length - 1)
+          const text = base.slice(0, at) + char + base.slice(at)
+          if (backend.isBase64url(text) || backend.base64urlToBytes(text) !== undefined) {
+            expect.fail(`accepted ${JSON.stringify(text)}`)
+          }
+        }
+      }
+    }
+  })
+
+  it('agrees with the alphabet on any string, near-miss alphabets and long texts included', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          anyString(200),
+          stringOf(`${BASE64URL_ALPHABET}=+/ .`, 200),
+          stringOf(BASE64URL_ALPHABET, 200),
+          fc.tuple(stringOf(BASE64URL_ALPHABET, 30_000), anyString(3)).map(([a, b]) => a + b),
+        ),
+        agrees,
+      ),
+      runs(1000),
+    )
+  })
+
+  it('decodes text longer than its scratch space, and text again after it', () => {
+    const long = Buffer.alloc(40_000, 0x61).toString('base64url')
+    expect(backend.base64urlToText(long)).toBe('a'.repeat(40_000))
+    expect(backend.base64urlToText('eyJhIjoxfQ')).toBe('{"a":1}')
+    expect(backend.isBase64url(`${long}!`)).toBe(false)
   })
 })
 

@@ -56,11 +56,20 @@ export interface ImportableJwk {
 export interface CryptoBackend {
   readonly name: 'node' | 'web'
 
-  /** Decodes base64url that the caller has checked against the alphabet. */
-  base64urlToBytes(text: string): Uint8Array
+  /**
+   * True when `text` uses only the unpadded base64url alphabet (RFC 4648 §5), whatever its
+   * length. Each backend checks the way its runtime does fastest; both refuse exactly the same
+   * strings (test/fuzz/encoding.fuzz.test.ts compares them with the regex they stand for).
+   */
+  isBase64url(text: string): boolean
+  /**
+   * Decodes unpadded base64url; `undefined` for a character outside the alphabet or a length of
+   * 1 modulo 4 (never skips, never throws).
+   */
+  base64urlToBytes(text: string): Uint8Array | undefined
   bytesToBase64url(bytes: Uint8Array): string
-  /** Decodes base64url to UTF-8 text (a JWT's header or payload). */
-  base64urlToText(text: string): string
+  /** Decodes base64url to UTF-8 text (a JWT's header or payload), as strictly. */
+  base64urlToText(text: string): string | undefined
 
   /** A digest, synchronously (Web Crypto's own is asynchronous; the web backend computes it). */
   digest(hash: HashName, data: Uint8Array | string): Uint8Array

@@ -166,6 +166,14 @@ function sextet(text: string, at: number): number {
   return code < 128 ? BASE64URL_VALUE[code]! : 256
 }
 
+/** The unpadded base64url alphabet. */
+const BASE64URL = /^[A-Za-z0-9_-]*$/
+
+/** Unpadded base64url of a length that decodes (not 1 modulo 4). */
+function isDecodable(text: string): boolean {
+  return text.length % 4 !== 1 && BASE64URL.test(text)
+}
+
 type FromBase64 = (text: string, options: { alphabet: 'base64url' }) => Uint8Array
 
 /**
@@ -176,7 +184,7 @@ type FromBase64 = (text: string, options: { alphabet: 'base64url' }) => Uint8Arr
 const nativeFromBase64 = (Uint8Array as unknown as { fromBase64?: FromBase64 }).fromBase64
 
 /**
- * Decodes base64url the caller has checked (the alphabet, and a length that is not 1 modulo 4):
+ * Decodes base64url that has been checked (the alphabet, and a length that is not 1 modulo 4):
  * the kernel's segments and signatures, on the validation hot path.
  */
 function checkedBase64urlToBytes(text: string): Uint8Array {
@@ -340,9 +348,11 @@ async function importDecryptKey(
 export const backend: CryptoBackend = {
   name: 'web',
 
-  base64urlToBytes: checkedBase64urlToBytes,
+  isBase64url: (text) => BASE64URL.test(text),
+  base64urlToBytes: (text) => (isDecodable(text) ? checkedBase64urlToBytes(text) : undefined),
   bytesToBase64url,
-  base64urlToText: (text) => decoder.decode(checkedBase64urlToBytes(text)),
+  base64urlToText: (text) =>
+    isDecodable(text) ? decoder.decode(checkedBase64urlToBytes(text)) : undefined,
 
   digest: (hash, data) => sha2(hash, data),
   hashKey: (text) => bytesToBase64url(sha2('SHA-256', text)),

@@ -10,7 +10,7 @@ import { dpopCases } from './cases/dpop.js'
 import { honoAdapterCases } from './cases/hono.js'
 import { jweCases } from './cases/jwe.js'
 import { clientCredentialsCases, discoveryValidationCases } from './cases/provider-tokens.js'
-import { staticKeyCases } from './cases/static-keys.js'
+import { base64urlCases, staticKeyCases } from './cases/static-keys.js'
 import type { PackageCaseArg } from './cases/support.js'
 import { webAdapterCases } from './cases/web.js'
 import type { PortableContext } from './context.js'
@@ -23,6 +23,7 @@ export type { CaseResult } from './registry.js'
 const packageCases: readonly Case<PackageCaseArg>[] = [
   ...discoveryCases,
   ...staticKeyCases,
+  ...base64urlCases,
   ...clientCredentialsCases,
   ...discoveryValidationCases,
   ...codeFlowCases,

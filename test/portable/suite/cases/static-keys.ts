@@ -71,3 +71,42 @@ export const staticKeyCases = STATIC_ALGS.flatMap((alg) =>
     ),
   }),
 )
+
+/** Characters a lenient base64url decoder might skip, map or stop at. */
+const NOT_BASE64URL = [
+  ...Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)).filter(
+    (char) => !/[A-Za-z0-9_-]/.test(char),
+  ),
+  '\u00c1', // Á: its low byte is "A" for a decoder that drops the high one
+  '\u0141', // Ł: its low byte is "A" too
+  '\uff21', // fullwidth A
+  '\ud83d', // a lone surrogate
+]
+
+export const base64urlCases = defineCases<PackageCaseArg>('base64url', {
+  'refuses a payload or signature with any character outside the alphabet': async (arg) => {
+    const keys = fixture(arg, 'RS256')
+    const [header, payload, signature] = keys.tokens.good.split('.') as [string, string, string]
+    const { decodeUnverifiedJwt, TokenValidationError } = arg.lib.core
+    for (const char of NOT_BASE64URL) {
+      for (const at of [0, 7, payload.length - 1]) {
+        const spoilt = `${header}.${payload.slice(0, at)}${char}${payload.slice(at + 1)}.${signature}`
+        const what = `payload with U+${char.charCodeAt(0).toString(16).padStart(4, '0')} at ${at}`
+        let error: unknown
+        try {
+          decodeUnverifiedJwt(spoilt)
+        } catch (caught) {
+          error = caught
+        }
+        equal(error instanceof TokenValidationError, true, `${what} refused`)
+        equal((error as { code?: string }).code, 'malformed', `${what}: code`)
+      }
+      const spoilt = `${header}.${payload}.${signature.slice(0, 10)}${char}${signature.slice(11)}`
+      await rejects(
+        arg.lib.core.validateToken(spoilt, config(keys)),
+        { class: TokenValidationError, code: 'malformed', secrets: [spoilt] },
+        `signature with U+${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      )
+    }
+  },
+})
