@@ -12,10 +12,13 @@ const calls: string[] = []
 let backend: CryptoBackend
 
 beforeAll(async () => {
-  // Like the native decoder: skips what is not in the alphabet (native skips whitespace).
+  // Like the native decoder (ES2026 Uint8Array.fromBase64, base64url alphabet, loose last
+  // chunk): skips ASCII whitespace, takes padding, throws on anything else.
   ;(Uint8Array as unknown as { fromBase64: unknown }).fromBase64 = (text: string) => {
     calls.push(text)
-    return new Uint8Array(Buffer.from(text.replace(/[^A-Za-z0-9_-]/g, ''), 'base64url'))
+    const body = text.replace(/[\t\n\f\r ]/g, '').replace(/={1,2}$/, '')
+    if (!/^[A-Za-z0-9_-]*$/.test(body) || body.length % 4 === 1) throw new SyntaxError('bad')
+    return new Uint8Array(Buffer.from(body, 'base64url'))
   }
   vi.resetModules()
   backend = (await import('../../src/kernel/backend/web.js')).backend
@@ -41,6 +44,28 @@ describe('the web backend with a native fromBase64', () => {
     calls.length = 0
     expect(await backend.verify('RS256', [key], input, signature, false)).toBe(0)
     expect(calls).toEqual([signature])
+  })
+
+  it('refuses the padding and whitespace the native decoder would take, and every other stranger', () => {
+    expect(backend.base64urlToText('eyJhIjoxfQ')).toBe('{"a":1}')
+    for (const text of ['eyJhIjoxfQ==', 'eyJh IjoxfQ', 'eyJh\tIjoxfQ', 'eyJhIjoxfQ\n', '\feyJhIjoxfQ']) {
+      expect(backend.base64urlToText(text)).toBeUndefined()
+      expect(backend.base64urlToBytes(text)).toBeUndefined()
+      expect(backend.isBase64url(text)).toBe(false)
+    }
+    const valid = 'QUJDREVGR0hJ'
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code)
+      if (/[A-Za-z0-9_-]/.test(char)) continue
+      for (const length of [2, 3, 4, 8]) {
+        const text = valid.slice(0, length - 1) + char
+        if (backend.isBase64url(text) || backend.base64urlToBytes(text) !== undefined) {
+          expect.fail(`accepted ${JSON.stringify(text)}`)
+        }
+      }
+    }
+    expect(backend.isBase64url('QUJDR')).toBe(true) // the alphabet only, whatever the length
+    expect(backend.base64urlToBytes('QUJDR')).toBeUndefined()
   })
 
   it('refuses a key member outside the alphabet instead of skipping the odd characters', async () => {
