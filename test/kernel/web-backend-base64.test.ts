@@ -48,7 +48,13 @@ describe('the web backend with a native fromBase64', () => {
 
   it('refuses the padding and whitespace the native decoder would take, and every other stranger', () => {
     expect(backend.base64urlToText('eyJhIjoxfQ')).toBe('{"a":1}')
-    for (const text of ['eyJhIjoxfQ==', 'eyJh IjoxfQ', 'eyJh\tIjoxfQ', 'eyJhIjoxfQ\n', '\feyJhIjoxfQ']) {
+    for (const text of [
+      'eyJhIjoxfQ==',
+      'eyJh IjoxfQ',
+      'eyJh\tIjoxfQ',
+      'eyJhIjoxfQ\n',
+      '\feyJhIjoxfQ',
+    ]) {
       expect(backend.base64urlToText(text)).toBeUndefined()
       expect(backend.base64urlToBytes(text)).toBeUndefined()
       expect(backend.isBase64url(text)).toBe(false)
