@@ -21,6 +21,7 @@ import {
   privateDecrypt,
 } from 'node:crypto'
 import { type AlgorithmSpec, algorithmSpec, type HashName, keyFits } from '../algorithms.js'
+import { decodedByteLength } from '../alphabet.js'
 import type { CryptoKey, KeyObject, PrivateKeyInput } from '../types.js'
 import {
   subtleAesCbcDecrypt,
@@ -124,9 +125,6 @@ function signatureBytes(text: string): Buffer {
     : Buffer.from(text, 'base64url')
 }
 
-/** The unpadded base64url alphabet, for the one length the decoder's count cannot judge. */
-const BASE64URL = /^[A-Za-z0-9_-]*$/
-
 /** Scratch space for strict decoding: a check, or text read out at once. */
 let decodeScratch = Buffer.allocUnsafeSlow(1024)
 
@@ -156,7 +154,7 @@ function strictDecode(target: Buffer, text: string): number {
   ) {
     return -1
   }
-  const expected = Math.floor((length * 3) / 4)
+  const expected = decodedByteLength(length)
   return target.write(text, 0, 'base64url') === expected ? expected : -1
 }
 
@@ -227,18 +225,16 @@ function bytes(buffer: Buffer): Uint8Array {
 export const backend: CryptoBackend = {
   name: 'node',
 
-  isBase64url: (text) =>
-    text.length % 4 === 1
-      ? BASE64URL.test(text)
-      : strictDecode(scratchFor(Math.floor((text.length * 3) / 4)), text) >= 0,
+  isDecodableBase64url: (text) =>
+    strictDecode(scratchFor(decodedByteLength(text.length)), text) >= 0,
   base64urlToBytes(text) {
-    const bytes = Buffer.allocUnsafe(Math.floor((text.length * 3) / 4))
+    const bytes = Buffer.allocUnsafe(decodedByteLength(text.length))
     return strictDecode(bytes, text) < 0 ? undefined : bytes
   },
   bytesToBase64url: (bytes) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url'),
   base64urlToText(text) {
-    const scratch = scratchFor(Math.floor((text.length * 3) / 4))
+    const scratch = scratchFor(decodedByteLength(text.length))
     const length = strictDecode(scratch, text)
     return length < 0 ? undefined : scratch.toString('utf8', 0, length)
   },

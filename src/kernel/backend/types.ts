@@ -57,11 +57,12 @@ export interface CryptoBackend {
   readonly name: 'node' | 'web'
 
   /**
-   * True when `text` uses only the unpadded base64url alphabet (RFC 4648 §5), whatever its
-   * length. Each backend checks the way its runtime does fastest; both refuse exactly the same
-   * strings (test/fuzz/encoding.fuzz.test.ts compares them with the regex they stand for).
+   * True when `base64urlToBytes` would decode `text` (the unpadded base64url alphabet, a length
+   * not 1 modulo 4), without keeping the bytes. Each backend checks the way its runtime does
+   * fastest; both refuse exactly the same strings (test/fuzz/encoding.fuzz.test.ts compares them
+   * with the regular expression they stand for).
    */
-  isBase64url(text: string): boolean
+  isDecodableBase64url(text: string): boolean
   /**
    * Decodes unpadded base64url; `undefined` for a character outside the alphabet or a length of
    * 1 modulo 4 (never skips, never throws).

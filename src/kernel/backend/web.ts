@@ -5,6 +5,7 @@
  * Web Crypto is. Synchronous digests (which Web Crypto lacks) come from the kernel's own SHA-2.
  */
 import { type AlgorithmSpec, algorithmSpec, type HashName } from '../algorithms.js'
+import { BASE64URL, sextet } from '../alphabet.js'
 import { hmacSha2, sha2 } from '../sha2.js'
 import type { CryptoKey, KeyObject } from '../types.js'
 import {
@@ -153,22 +154,6 @@ async function verifyEach(
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
-/** The 6-bit value of each base64url character by char code; 256 for anything else. */
-const BASE64URL_VALUE = (() => {
-  const values = new Uint16Array(128).fill(256)
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-  for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i
-  return values
-})()
-
-function sextet(text: string, at: number): number {
-  const code = text.charCodeAt(at)
-  return code < 128 ? BASE64URL_VALUE[code]! : 256
-}
-
-/** The unpadded base64url alphabet. */
-const BASE64URL = /^[A-Za-z0-9_-]*$/
-
 type FromBase64 = (text: string, options: { alphabet: 'base64url' }) => Uint8Array
 
 /**
@@ -202,18 +187,16 @@ function nativeStrict(decode: FromBase64, text: string): Uint8Array | undefined 
   }
 }
 
+/** Unpadded base64url of a length that decodes, by the regular expression (no native decoder). */
+function decodable(text: string): boolean {
+  return text.length % 4 !== 1 && BASE64URL.test(text)
+}
+
 /** Strict unpadded base64url to bytes, or `undefined` (the kernel's decoder on this backend). */
 const strictBase64urlToBytes: (text: string) => Uint8Array | undefined =
   nativeFromBase64 !== undefined
     ? (text) => nativeStrict(nativeFromBase64, text)
-    : (text) => (text.length % 4 !== 1 && BASE64URL.test(text) ? base64urlToBytes(text) : undefined)
-
-/** Only the alphabet, whatever the length (a length of 1 modulo 4 is judged by the regex). */
-function isBase64url(text: string): boolean {
-  return text.length % 4 === 1 || nativeFromBase64 === undefined
-    ? BASE64URL.test(text)
-    : strictBase64urlToBytes(text) !== undefined
-}
+    : (text) => (decodable(text) ? base64urlToBytes(text) : undefined)
 
 /**
  * Decodes base64url that has been checked (the alphabet, and a length that is not 1 modulo 4):
@@ -380,7 +363,10 @@ async function importDecryptKey(
 export const backend: CryptoBackend = {
   name: 'web',
 
-  isBase64url,
+  isDecodableBase64url:
+    nativeFromBase64 !== undefined
+      ? (text) => strictBase64urlToBytes(text) !== undefined
+      : decodable,
   base64urlToBytes: strictBase64urlToBytes,
   bytesToBase64url,
   base64urlToText: (text) => {
